@@ -1,0 +1,103 @@
+import * as azureContainer from "@pulumi/azure-native/containerservice";
+import * as azureResources from "@pulumi/azure-native/resources";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { kubernetesProvider, readKubeconfig } from "./provider";
+import type { ClusterHandle } from "./types";
+
+export interface AksClusterArgs {
+  /** Resource group to create for the cluster. */
+  resourceGroupName: string;
+  /** Name of the AKS cluster (also its DNS prefix). */
+  clusterName: string;
+  /** Azure region. */
+  location: string;
+  /** Kubernetes version ("1.30" or "1.30.4"). */
+  kubernetesVersion: string;
+  /** Nodes in the system pool. */
+  nodeCount: number;
+  /** VM size of the system pool. */
+  vmSize: string;
+  /** Availability zones of the system pool; [] for none. */
+  zones: string[];
+  /** AKS pricing tier: Free, or Standard (financially backed API server SLA). */
+  tier: "Free" | "Standard";
+  /** Provider option upsertExistingObjects. */
+  upsertExistingObjects: boolean;
+}
+
+/**
+ * A new AKS cluster for a fresh environment: Azure CNI overlay with the Cilium dataplane (so the NetworkPolicies of
+ * the security layer are enforced), a system-assigned identity and the OIDC issuer for workload identity.
+ */
+export class AksCluster extends pulumi.ComponentResource implements ClusterHandle {
+  readonly provider: k8s.Provider;
+  readonly location: pulumi.Output<string>;
+  readonly nodeResourceGroup: pulumi.Output<string>;
+  readonly identityPrincipalId: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+
+  constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-mesh:cluster:AksCluster", name, {}, opts);
+
+    const group = new azureResources.ResourceGroup(
+      `${name}-rg`,
+      { resourceGroupName: args.resourceGroupName, location: args.location },
+      { parent: this },
+    );
+    const nodeResourceGroup = `MC_${args.resourceGroupName}_${args.clusterName}_${args.location}`;
+    const cluster = new azureContainer.ManagedCluster(
+      `${name}-aks`,
+      {
+        resourceName: args.clusterName,
+        resourceGroupName: group.name,
+        location: args.location,
+        dnsPrefix: args.clusterName,
+        kubernetesVersion: args.kubernetesVersion,
+        nodeResourceGroup,
+        identity: { type: azureContainer.ResourceIdentityType.SystemAssigned },
+        sku: { name: "Base", tier: args.tier },
+        enableRBAC: true,
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        networkProfile: {
+          networkPlugin: "azure",
+          networkPluginMode: "overlay",
+          networkDataplane: "cilium",
+          networkPolicy: "cilium",
+          loadBalancerSku: "standard",
+        },
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            count: args.nodeCount,
+            vmSize: args.vmSize,
+            osType: "Linux",
+            type: "VirtualMachineScaleSets",
+            ...(args.zones.length > 0 ? { availabilityZones: args.zones } : {}),
+          },
+        ],
+      },
+      { parent: this },
+    );
+
+    this.location = cluster.location;
+    this.nodeResourceGroup = cluster.nodeResourceGroup.apply((g) => g ?? nodeResourceGroup);
+    this.identityPrincipalId = cluster.identity.apply((i) => {
+      if (!i?.principalId) throw new Error(`AKS cluster ${args.clusterName} has no system-assigned identity`);
+      return i.principalId;
+    });
+    const access = {
+      resourceGroupName: group.name,
+      clusterName: cluster.name,
+      credentials: "user" as const,
+      kubeloginMode: "azurecli" as const,
+      upsertExistingObjects: args.upsertExistingObjects,
+    };
+    this.kubeconfig = readKubeconfig(access, { parent: this, dependsOn: [cluster] });
+    this.provider = kubernetesProvider(`${name}-k8s`, access, this.kubeconfig, { parent: this });
+
+    this.registerOutputs({ location: this.location, nodeResourceGroup: this.nodeResourceGroup });
+  }
+}

@@ -1,0 +1,63 @@
+import * as azureContainer from "@pulumi/azure-native/containerservice";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { KubeloginMode } from "./kubeconfig";
+import { kubernetesProvider, readKubeconfig } from "./provider";
+import type { ClusterHandle } from "./types";
+
+export interface ExistingClusterArgs {
+  /** Resource group of the AKS cluster. */
+  resourceGroupName: string;
+  /** Name of the AKS cluster. */
+  clusterName: string;
+  /** How the Kubernetes provider authenticates (config cluster.credentials). */
+  credentials: "user" | "admin" | "context";
+  /** kubelogin login mode for Entra ID clusters (config cluster.kubeloginMode). */
+  kubeloginMode: KubeloginMode;
+  /** Ambient kubeconfig context when credentials is "context". */
+  kubeconfigContext?: string;
+  /** Provider option upsertExistingObjects (config cluster.upsertExistingObjects). */
+  upsertExistingObjects: boolean;
+}
+
+/** An AKS cluster this stack does not own: read with azure-native, never modified. */
+export class ExistingCluster extends pulumi.ComponentResource implements ClusterHandle {
+  readonly provider: k8s.Provider;
+  readonly location: pulumi.Output<string>;
+  readonly nodeResourceGroup: pulumi.Output<string>;
+  readonly identityPrincipalId: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+
+  constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-mesh:cluster:ExistingCluster", name, {}, opts);
+
+    const cluster = azureContainer.getManagedClusterOutput(
+      { resourceGroupName: args.resourceGroupName, resourceName: args.clusterName },
+      { parent: this },
+    );
+    this.location = cluster.location;
+    this.nodeResourceGroup = cluster.apply((c) => {
+      if (!c.nodeResourceGroup) throw new Error(`AKS cluster ${args.clusterName} reports no node resource group`);
+      return c.nodeResourceGroup;
+    });
+    this.identityPrincipalId = cluster.apply((c) => clusterPrincipalId(args.clusterName, c.identity));
+
+    const access = { ...args, resourceGroupName: args.resourceGroupName, clusterName: args.clusterName };
+    this.kubeconfig = readKubeconfig(access, { parent: this });
+    this.provider = kubernetesProvider(`${name}-k8s`, access, this.kubeconfig, { parent: this });
+
+    this.registerOutputs({ location: this.location, nodeResourceGroup: this.nodeResourceGroup });
+  }
+}
+
+/** The principal id of a cluster identity, system- or user-assigned. */
+export function clusterPrincipalId(
+  clusterName: string,
+  identity: azureContainer.GetManagedClusterResult["identity"],
+): string {
+  const principal = identity?.principalId ?? Object.values(identity?.userAssignedIdentities ?? {})[0]?.principalId;
+  if (!principal) {
+    throw new Error(`AKS cluster ${clusterName} has no managed identity; service-principal clusters are not supported`);
+  }
+  return principal;
+}

@@ -1,0 +1,4 @@
+export { AksCluster, type AksClusterArgs } from "./aks-cluster";
+export { ExistingCluster, type ExistingClusterArgs } from "./existing-cluster";
+export { decodeKubeconfig, useKubeloginMode } from "./kubeconfig";
+export type { ClusterHandle } from "./types";

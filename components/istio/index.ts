@@ -1,0 +1,3 @@
+export { IstioControlPlane, type IstioControlPlaneArgs, ISTIO_NAMESPACE } from "./control-plane";
+export { MeshNamespaces, type MeshNamespacesArgs, REVISION_LABEL } from "./mesh-namespaces";
+export type { MeshExtensionProvider } from "./values";

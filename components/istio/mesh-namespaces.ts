@@ -1,0 +1,53 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { meshLabels } from "../shared";
+
+/** The label that selects a revision's sidecar injector for a namespace. */
+export const REVISION_LABEL = "istio.io/rev";
+
+export interface MeshNamespacesArgs {
+  /** Control-plane revision whose injector serves these namespaces. */
+  revision: string;
+  /** Namespaces (config meshNamespaces): existing ones are only labelled, others are created. */
+  namespaces: { name: string; existing: boolean }[];
+}
+
+/**
+ * Enrols application namespaces in the mesh with the revision label, so new pods get a sidecar from this revision.
+ * Existing namespaces get a server-side-apply patch of that one label: Pulumi never owns (or deletes) a namespace it
+ * did not create. Running pods keep their old sidecar until restarted (README: rollout restart after enrolment).
+ */
+export class MeshNamespaces extends pulumi.ComponentResource {
+  /** Names of the enrolled namespaces. */
+  readonly names: string[];
+
+  constructor(name: string, args: MeshNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-mesh:istio:MeshNamespaces", name, {}, opts);
+    const childOpts = { parent: this, dependsOn: opts?.dependsOn };
+    for (const ns of args.namespaces) {
+      const labels = { [REVISION_LABEL]: args.revision };
+      if (ns.existing) {
+        new k8s.core.v1.NamespacePatch(
+          `${name}-${ns.name}`,
+          {
+            metadata: {
+              name: ns.name,
+              labels,
+              // Take the label over from whoever set it by hand (kubectl label), instead of failing on the conflict.
+              annotations: { "pulumi.com/patchForce": "true" },
+            },
+          },
+          childOpts,
+        );
+      } else {
+        new k8s.core.v1.Namespace(
+          `${name}-${ns.name}`,
+          { metadata: { name: ns.name, labels: { ...meshLabels("application"), ...labels } } },
+          childOpts,
+        );
+      }
+    }
+    this.names = args.namespaces.map((n) => n.name);
+    this.registerOutputs({ names: this.names });
+  }
+}

@@ -1,0 +1,56 @@
+// Typed subsets of the Istio chart values this program sets. Helm ignores a misspelled key silently, so every key
+// here was checked against the 1.23.4 charts' values.yaml (manifests/charts/base and istio-control/istio-discovery).
+import type { Resources } from "../../config";
+
+/** Values of the `base` chart (CRDs and the default validating webhook). */
+export interface BaseValues {
+  /** The revision the `istiod-default-validator` webhook sends validation requests to. */
+  defaultRevision: string;
+  base: {
+    /** Render the CRDs as templates so `helm upgrade` updates them (Helm never upgrades a chart's crds/ folder). */
+    enableCRDTemplates: boolean;
+  };
+  global: { istioNamespace: string };
+}
+
+/** An extension provider of meshConfig (tracing back ends are added by the observability layer). */
+export interface MeshExtensionProvider {
+  name: string;
+  opentelemetry?: { service: string; port: number };
+  zipkin?: { service: string; port: number; maxTagLength?: number };
+}
+
+export interface MeshConfigValues {
+  /** "/dev/stdout" turns Envoy access logs on; "" turns them off. */
+  accessLogFile: string;
+  accessLogEncoding: "TEXT" | "JSON";
+  outboundTrafficPolicy: { mode: "ALLOW_ANY" | "REGISTRY_ONLY" };
+  /** Merge application and Envoy metrics on the sidecar's :15020/stats/prometheus (Prometheus scrapes one port). */
+  enablePrometheusMerge: boolean;
+  defaultConfig: {
+    /** Start the application container only once Envoy is ready, so its first requests are not refused. */
+    holdApplicationUntilProxyStarts: boolean;
+  };
+  extensionProviders?: MeshExtensionProvider[];
+}
+
+/** Values of the `istiod` chart. */
+export interface IstiodValues {
+  revision: string;
+  global: {
+    hub: string;
+    tag: string;
+    istioNamespace: string;
+    proxy: { resources: Resources };
+    /** istiod's PodDisruptionBudget (minAvailable 1). With a single replica it would block every node drain. */
+    defaultPodDisruptionBudget: { enabled: boolean };
+  };
+  pilot: {
+    autoscaleEnabled: boolean;
+    autoscaleMin: number;
+    autoscaleMax: number;
+    replicaCount: number;
+    resources: Resources;
+  };
+  meshConfig: MeshConfigValues;
+}

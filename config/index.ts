@@ -1,0 +1,296 @@
+// The one place stack configuration is read. `loadConfig()` validates every `aks-mesh:` key of the stack before any
+// resource exists, and either returns one typed object or stops the program with a message that names the stack file,
+// each wrong key and what was expected (all problems at once, no stack trace).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  clusterSection,
+  ingressGatewaySection,
+  ingressSection,
+  istioSection,
+  meshNamespacesSection,
+  parsePublicIpId,
+  staticIpSection,
+} from "./sections";
+
+export { quantityValue, durationMs } from "./primitives";
+export type { Resources } from "./primitives";
+export type { HostEntry } from "./sections";
+
+/** Config namespace: the project name, as Pulumi prefixes project keys with it. */
+export const CONFIG_NAMESPACE = "aks-mesh";
+
+/** Every top-level key of the namespace; anything else in a stack file is a typo. */
+const rootSchema = z.strictObject({
+  cluster: clusterSection,
+  staticIp: staticIpSection.prefault({}),
+  istio: istioSection.prefault({}),
+  ingressGateway: ingressGatewaySection.prefault({}),
+  ingress: ingressSection.prefault({}),
+  meshNamespaces: meshNamespacesSection.default([]),
+});
+type Root = z.infer<typeof rootSchema>;
+
+/** Keys whose value is a plain string in the stack file; all others hold YAML objects or lists. */
+const STRING_KEYS = new Set<string>();
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(rootSchema.shape);
+
+/** The validated configuration, with every default and derived value filled in. */
+export interface MeshConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly cluster: Root["cluster"];
+  readonly staticIp: Root["staticIp"] & {
+    /** Name of the IP (configured, derived from the adopted id, or the default). */
+    readonly name: string;
+    /** Whether the cluster identity gets Network Contributor on the IP's resource group. */
+    readonly grantNetworkContributor: boolean;
+    /** The adopted IP's resource group and name, when adopting. */
+    readonly adopt?: { readonly resourceId: string; readonly resourceGroup: string; readonly name: string };
+  };
+  readonly istio: Root["istio"] & { readonly revision: string };
+  readonly ingressGateway: Root["ingressGateway"];
+  readonly ingress: Root["ingress"];
+  readonly meshNamespaces: Root["meshNamespaces"];
+}
+
+/** Raised for invalid configuration; a RunError, so Pulumi prints the message without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+  constructor(
+    /** The stack whose configuration is invalid. */
+    readonly stackName: string,
+    /** One line per problem, each naming its key. */
+    readonly problems: readonly string[],
+  ) {
+    super(
+      [
+        `Invalid configuration in Pulumi.${stackName}.yaml (stack "${stackName}"):`,
+        ...problems.map((p) => `  - ${p}`),
+        "Nothing was deployed. Correct these keys (pulumi config set ...) and run again.",
+      ].join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Validates raw config as Pulumi hands it to the program (`aks-mesh:<key>` -> string; objects as JSON text).
+ * Pure: the tests and the offline plan call it directly.
+ */
+export function parseConfig(
+  raw: Readonly<Record<string, string>>,
+  ctx: { project: string; stack: string },
+): MeshConfig {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, text] of Object.entries(raw)) {
+    if (!fullKey.startsWith(prefix)) continue; // provider keys such as azure-native:location are not ours
+    const key = fullKey.slice(prefix.length);
+    if (!CONFIG_KEYS.includes(key)) {
+      const hint = closest(key, CONFIG_KEYS);
+      problems.push(
+        `${fullKey}: unknown key${hint ? `; did you mean ${prefix}${hint}?` : ""} (known keys: ${CONFIG_KEYS.join(", ")})`,
+      );
+      continue;
+    }
+    if (STRING_KEYS.has(key)) {
+      values[key] = text;
+      continue;
+    }
+    try {
+      values[key] = JSON.parse(text);
+    } catch {
+      problems.push(`${fullKey}: expected a YAML object or list, got the text ${JSON.stringify(text)}`);
+    }
+  }
+
+  const parsed = rootSchema.safeParse(values);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys" && issue.path.length === 0) continue; // reported above with hints
+      problems.push(describeIssue(issue, values));
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
+
+  const root = parsed.data;
+  const cross = crossChecks(root);
+  if (cross.length > 0) throw new ConfigError(ctx.stack, cross);
+
+  const adopted = root.staticIp.adoptResourceId ? parsePublicIpId(root.staticIp.adoptResourceId) : undefined;
+  return {
+    project: ctx.project,
+    stack: ctx.stack,
+    cluster: root.cluster,
+    staticIp: {
+      ...root.staticIp,
+      name: adopted?.name ?? root.staticIp.name ?? `pip-${ctx.project}-${ctx.stack}-ingress`,
+      resourceGroup: adopted?.resourceGroup ?? root.staticIp.resourceGroup,
+      grantNetworkContributor:
+        root.staticIp.grantNetworkContributor ?? (adopted !== undefined || root.staticIp.resourceGroup !== undefined),
+      ...(adopted && root.staticIp.adoptResourceId
+        ? { adopt: { resourceId: root.staticIp.adoptResourceId, ...adopted } }
+        : {}),
+    },
+    istio: { ...root.istio, revision: root.istio.revision ?? root.istio.version.replace(/\./g, "-") },
+    ingressGateway: root.ingressGateway,
+    ingress: root.ingress,
+    meshNamespaces: root.meshNamespaces,
+  };
+}
+
+/** Reads and validates the running stack's configuration. Call once, from index.ts, before any resource. */
+export function loadConfig(): MeshConfig {
+  return parseConfig(pulumi.runtime.allConfig(), { project: pulumi.getProject(), stack: pulumi.getStack() });
+}
+
+/** Rules that span sections. Each message names the key to change. */
+function crossChecks(root: Root): string[] {
+  const problems: string[] = [];
+  const k = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  const zone = root.staticIp.dns?.zoneName;
+  if (zone) {
+    root.ingress.hosts.forEach((h, i) => {
+      if (h.host !== zone && !h.host.endsWith(`.${zone}`)) {
+        problems.push(
+          `${k(`ingress.hosts[${i}].host`)}: "${h.host}" is not in the DNS zone "${zone}" (${k("staticIp.dns.zoneName")}); ` +
+            "remove staticIp.dns or serve only hosts of that zone",
+        );
+      }
+    });
+  }
+  root.meshNamespaces.forEach((ns, i) => {
+    if (ns.name === root.ingressGateway.namespace) {
+      problems.push(
+        `${k(`meshNamespaces[${i}].name`)}: "${ns.name}" is the ingress gateway namespace (${k("ingressGateway.namespace")}); ` +
+          "the gateway is injected by its own template and must not be listed",
+      );
+    }
+  });
+  return problems;
+}
+
+/** One line per zod issue: the full config key path, then what is wrong in the user's terms. */
+function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
+  const path = formatPath(issue.path);
+  const got = valueAt(values, issue.path);
+  const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+  switch (issue.code) {
+    case "invalid_type":
+      if (got === undefined) return `${path}: is required (expected ${article(issue.expected)})`;
+      return `${path}: expected ${article(issue.expected)}${shown}`;
+    case "invalid_value":
+      return `${path}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${shown}`;
+    case "unrecognized_keys": {
+      const parent = valueAt(values, issue.path);
+      const known = knownKeysAt(issue.path, parent);
+      return issue.keys
+        .map((key) => {
+          const hint = closest(key, known);
+          return `${formatPath([...issue.path, key])}: unknown key${hint ? `; did you mean "${hint}"?` : ""}`;
+        })
+        .join("\n  - ");
+    }
+    case "too_small":
+    case "too_big":
+    case "invalid_format":
+    case "custom":
+    default:
+      return `${path}: ${humanize(issue.message)}${issue.code === "custom" ? "" : shown}`;
+  }
+}
+
+function humanize(message: string): string {
+  // zod's own wording for numeric bounds is fine ("Too small: expected number to be >=1"); lower-case it to read inline.
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    object: "an object",
+    array: "a list",
+    int: "a whole number",
+    number: "a number",
+    string: "a string",
+    boolean: "true or false",
+  };
+  return names[type] ?? type;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = CONFIG_NAMESPACE;
+  path.forEach((p, i) => {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += i === 0 ? `:${String(p)}` : `.${String(p)}`;
+  });
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+/** The keys the schema accepts at a path, for "did you mean" hints. */
+function knownKeysAt(path: readonly PropertyKey[], _value: unknown): string[] {
+  let schema: z.core.$ZodType = rootSchema;
+  for (const p of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) {
+      const next = (schema.shape as Record<string, z.core.$ZodType>)[String(p)];
+      if (!next) return [];
+      schema = next;
+    } else if (schema instanceof z.ZodArray) {
+      schema = schema.element;
+    } else {
+      return [];
+    }
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let s = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = s._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    if (def.innerType) s = def.innerType;
+    else if (def.in) s = def.in;
+    else break;
+  }
+  return s;
+}
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}

@@ -1,0 +1,129 @@
+// aks-mesh: an Istio service mesh on AKS. This file reads the validated config and wires the components in the
+// order they apply; every resource is built inside a component. Pulumi calls the exported function and publishes
+// what it returns as the stack outputs.
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "./config";
+import { AksCluster, type ClusterHandle, ExistingCluster } from "./components/cluster";
+import { DnsRecords, HostRoutes, IngressGateway, PublicGateway, StaticIp } from "./components/ingress";
+import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
+
+/** Stack outputs: what operators need after `pulumi up`. */
+interface StackOutputs {
+  /** The public address of the ingress gateway. */
+  ingressIp: pulumi.Output<string>;
+  /** Every host the ingress gateway serves. */
+  ingressHosts: string[];
+  /** Istio version and control-plane revision (label namespaces istio.io/rev=<revision>). */
+  istioVersion: string;
+  istioRevision: string;
+  /** Kubeconfig of the cluster (a secret), only when this stack created the cluster. */
+  kubeconfig?: pulumi.Output<string>;
+}
+
+export = (): StackOutputs => {
+  const cfg = loadConfig();
+
+  // 1. The cluster, and the one Kubernetes provider every Kubernetes resource uses.
+  const cluster: ClusterHandle =
+    cfg.cluster.mode === "create" && cfg.cluster.create
+      ? new AksCluster("cluster", {
+          resourceGroupName: cfg.cluster.resourceGroup,
+          clusterName: cfg.cluster.name,
+          ...cfg.cluster.create,
+          upsertExistingObjects: cfg.cluster.upsertExistingObjects,
+        })
+      : new ExistingCluster("cluster", {
+          resourceGroupName: cfg.cluster.resourceGroup,
+          clusterName: cfg.cluster.name,
+          credentials: cfg.cluster.credentials,
+          kubeloginMode: cfg.cluster.kubeloginMode,
+          kubeconfigContext: cfg.cluster.kubeconfigContext,
+          upsertExistingObjects: cfg.cluster.upsertExistingObjects,
+        });
+  const onCluster = { providers: [cluster.provider] };
+
+  // 2. The static public IP of the ingress (protected; adopted by import when it already exists).
+  const ip = new StaticIp("ingress-ip", {
+    name: cfg.staticIp.name,
+    resourceGroupName: cfg.staticIp.resourceGroup ?? cluster.nodeResourceGroup,
+    grantNetworkContributor: cfg.staticIp.grantNetworkContributor,
+    location: cluster.location,
+    zones: cfg.staticIp.zones,
+    tags: cfg.staticIp.tags,
+    clusterPrincipalId: cluster.identityPrincipalId,
+    adoptResourceId: cfg.staticIp.adopt?.resourceId,
+    expectedAddress: cfg.staticIp.expectedAddress,
+  });
+
+  // 3. The Istio control plane: base (CRDs) -> istiod, one revision.
+  const istio = new IstioControlPlane(
+    "istio",
+    {
+      version: cfg.istio.version,
+      revision: cfg.istio.revision,
+      chartRepository: cfg.istio.chartRepository,
+      hub: cfg.istio.hub,
+      accessLog: cfg.istio.accessLog,
+      outboundTrafficPolicy: cfg.istio.outboundTrafficPolicy,
+      pilot: cfg.istio.pilot,
+      proxyResources: cfg.istio.proxy.resources,
+      timeoutSeconds: cfg.istio.helmTimeoutSeconds,
+    },
+    onCluster,
+  );
+
+  // 4. The ingress gateway workload, its Service bound to the static IP.
+  const gateway = new IngressGateway(
+    "ingress-gateway",
+    {
+      ...cfg.ingressGateway,
+      createNamespace: cfg.ingressGateway.namespace !== ISTIO_NAMESPACE,
+      revision: istio.revision,
+      staticIp: { name: ip.name, resourceGroupName: ip.resourceGroupName },
+      ipResources: ip.bindable,
+      controlPlane: istio.ready,
+    },
+    onCluster,
+  );
+
+  // 5. Application namespaces enrolled for sidecar injection by this revision.
+  new MeshNamespaces(
+    "mesh-namespaces",
+    { revision: istio.revision, namespaces: cfg.meshNamespaces },
+    { ...onCluster, dependsOn: istio.ready },
+  );
+
+  // 6. Hosts: one Gateway for every host of the mesh, then the application routes.
+  const hosts = cfg.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gateway.namespace, tls: h.tls }));
+  if (hosts.length > 0) {
+    const publicGateway = new PublicGateway(
+      "public-gateway",
+      { name: cfg.ingress.gatewayName, namespace: gateway.namespace, selector: gateway.selector, hosts },
+      { ...onCluster, dependsOn: istio.ready },
+    );
+    new HostRoutes(
+      "app-routes",
+      { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: cfg.ingress.hosts },
+      { ...onCluster, dependsOn: istio.ready },
+    );
+  }
+
+  // 7. DNS A records for every host, when the zone is in Azure DNS.
+  if (cfg.staticIp.dns) {
+    new DnsRecords("dns", {
+      zoneName: cfg.staticIp.dns.zoneName,
+      resourceGroupName: cfg.staticIp.dns.resourceGroup,
+      ttl: cfg.staticIp.dns.ttl,
+      hosts: hosts.map((h) => h.host),
+      address: ip.address,
+    });
+  }
+
+  return {
+    ingressIp: ip.address,
+    ingressHosts: hosts.map((h) => h.host),
+    istioVersion: istio.version,
+    istioRevision: istio.revision,
+    ...(cluster instanceof AksCluster ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
+  };
+};
