@@ -140,8 +140,9 @@ export const istioSection = z.strictObject({
   /** Istio version: chart versions and proxy image tag. Istio objects use the v1 APIs, served from 1.22. */
   version: semver
     .refine((v) => {
-      const [major, minor] = v.split(".").map(Number);
-      return (major ?? 0) > 1 || (minor ?? 0) >= 22;
+      const m = /^([0-9]+)\.([0-9]+)\.[0-9]+$/.exec(v);
+      if (!m) return true; // the format error above already says what is wrong
+      return Number(m[1]) > 1 || Number(m[2]) >= 22;
     }, "must be 1.22.0 or later (the v1 Istio APIs this program writes are served from 1.22)")
     .default("1.23.4"),
   /** Control-plane revision. Default: the version with dots as dashes ("1-23-4"), so upgrades can run side by side. */

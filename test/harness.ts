@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlannedResource, plannedResources } from "../tools/plan/contract";
-import { RecordingMonitor } from "../tools/plan/monitor";
+import { installRecordingMonitor } from "../tools/plan/monitor";
 import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "../tools/plan/world";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -45,9 +45,7 @@ export async function mockRuntime(opts: MockOptions = {}): Promise<Harness> {
     publicIpAddress: opts.publicIpAddress ?? DOCUMENTATION_ADDRESS,
     preview,
   });
-  await pulumi.runtime.setMocks(mocks, "aks-mesh", stack, preview);
-  const monitor = new RecordingMonitor(mocks, "aks-mesh", stack);
-  pulumi.runtime.setMockOptions(monitor, "aks-mesh", stack, preview);
+  const monitor = await installRecordingMonitor(mocks, "aks-mesh", stack, preview);
 
   const resources = () => plannedResources(monitor.resources);
   const matching = (type: string, name?: string) =>

@@ -88,7 +88,9 @@ test("sizes istiod from config and autoscales it between the bounds", () => {
 
 test("disables istiod's PodDisruptionBudget with a single replica, which would block every node drain", () => {
   const single = h.one(RELEASE, "single-istiod").inputs.values as Values;
-  expect((single.global as { defaultPodDisruptionBudget: unknown }).defaultPodDisruptionBudget).toEqual({ enabled: false });
+  expect((single.global as { defaultPodDisruptionBudget: unknown }).defaultPodDisruptionBudget).toEqual({
+    enabled: false,
+  });
   const ha = istiod().inputs.values as Values;
   expect((ha.global as { defaultPodDisruptionBudget: unknown }).defaultPodDisruptionBudget).toEqual({ enabled: true });
 });

@@ -1,0 +1,282 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseConfig } from "../../config";
+
+const ctx = { project: "aks-mesh", stack: "prod" };
+const CLUSTER = { resourceGroup: "rg-prod", name: "aks-prod" };
+
+/** Raw config as Pulumi hands it to the program: "aks-mesh:<key>" -> JSON text (plain text for strings). */
+function raw(sections: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ cluster: CLUSTER, ...sections })) {
+    if (v !== undefined) out[k.includes(":") ? k : `aks-mesh:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+function problemsOf(sections: Record<string, unknown>): string[] {
+  try {
+    parseConfig(raw(sections), ctx);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+const ADOPT_ID =
+  "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/pip-ingress";
+
+describe("rejects malformed configuration with a message naming the key and what was expected", () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    [
+      "an unknown top-level key, with a suggestion",
+      { ingressGatway: {} },
+      /^aks-mesh:ingressGatway: unknown key; did you mean aks-mesh:ingressGateway\?/,
+    ],
+    [
+      "an unknown nested key, with a suggestion",
+      { istio: { verison: "1.23.4" } },
+      /^aks-mesh:istio\.verison: unknown key; did you mean "version"\?/,
+    ],
+    ["a missing required section", { cluster: undefined }, /^aks-mesh:cluster: is required \(expected an object\)/],
+    [
+      "a missing required key",
+      { cluster: { name: "aks" } },
+      /^aks-mesh:cluster\.resourceGroup: is required \(expected a string\)/,
+    ],
+    [
+      "a section given as plain text",
+      { istio: "1.23.4" },
+      /^aks-mesh:istio: expected a YAML object or list, got the text "1\.23\.4"/,
+    ],
+    [
+      "a wrong type",
+      { ingressGateway: { autoscaling: { minReplicas: "two" } } },
+      /^aks-mesh:ingressGateway\.autoscaling\.minReplicas: expected a number \(got "two"\)/,
+    ],
+    [
+      "a fractional replica count",
+      { ingressGateway: { autoscaling: { minReplicas: 1.5 } } },
+      /^aks-mesh:ingressGateway\.autoscaling\.minReplicas: expected a whole number/,
+    ],
+    [
+      "a bad version string",
+      { istio: { version: "v1.23" } },
+      /^aks-mesh:istio\.version: must be a version "MAJOR\.MINOR\.PATCH" such as "1\.23\.4" \(got "v1\.23"\)/,
+    ],
+    [
+      "a version without the v1 Istio APIs",
+      { istio: { version: "1.21.6" } },
+      /^aks-mesh:istio\.version: must be 1\.22\.0 or later/,
+    ],
+    [
+      "an invalid IP address",
+      { staticIp: { expectedAddress: "20.249.144.300" } },
+      /^aks-mesh:staticIp\.expectedAddress: must be an IPv4 address such as "20\.249\.144\.238" \(got "20\.249\.144\.300"\)/,
+    ],
+    [
+      "a malformed resource id to adopt",
+      { staticIp: { adoptResourceId: "pip-ingress" } },
+      /^aks-mesh:staticIp\.adoptResourceId: must be a public IP resource id/,
+    ],
+    [
+      "an adopted id that names another IP than staticIp.name",
+      { staticIp: { adoptResourceId: ADOPT_ID, name: "pip-other" } },
+      /^aks-mesh:staticIp\.name: is "pip-other" but adoptResourceId names "pip-ingress"/,
+    ],
+    [
+      "an adopted id in another resource group than staticIp.resourceGroup",
+      { staticIp: { adoptResourceId: ADOPT_ID, resourceGroup: "rg-other" } },
+      /^aks-mesh:staticIp\.resourceGroup: is "rg-other" but adoptResourceId is in "rg-net"/,
+    ],
+    [
+      "an availability zone that does not exist",
+      { staticIp: { zones: ["4"] } },
+      /^aks-mesh:staticIp\.zones\[0\]: must be one of "1", "2", "3" \(got "4"\)/,
+    ],
+    [
+      "an upper-case host name",
+      {
+        ingress: {
+          hosts: [{ host: "App.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[0\]\.host: must be a lowercase fully qualified host name/,
+    ],
+    [
+      "a host name with a scheme",
+      {
+        ingress: {
+          hosts: [
+            { host: "https://example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] },
+          ],
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[0\]\.host: must be a lowercase fully qualified host name/,
+    ],
+    [
+      "a host listed twice",
+      {
+        ingress: {
+          hosts: [1, 2].map(() => ({
+            host: "a.example.com",
+            routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }],
+          })),
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[1\]\.host: "a\.example\.com" is listed twice/,
+    ],
+    [
+      "a host without routes",
+      { ingress: { hosts: [{ host: "a.example.com", routes: [] }] } },
+      /^aks-mesh:ingress\.hosts\[0\]\.routes: must list at least one route/,
+    ],
+    [
+      "a route path without a leading slash",
+      {
+        ingress: {
+          hosts: [{ host: "a.example.com", routes: [{ prefix: "api", service: "api", namespace: "api", port: 80 }] }],
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\.prefix: must be a path starting with "\/"/,
+    ],
+    [
+      "a port out of range",
+      {
+        ingress: {
+          hosts: [{ host: "a.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 70000 }] }],
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\.port: too big/,
+    ],
+    [
+      "a malformed memory quantity",
+      { istio: { proxy: { resources: { limits: { memory: "1GB" } } } } },
+      /^aks-mesh:istio\.proxy\.resources\.limits\.memory: must be a Kubernetes quantity such as "100m", "128Mi" or "1Gi" \(got "1GB"\)/,
+    ],
+    [
+      "a memory limit below its request",
+      { istio: { proxy: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } } },
+      /^aks-mesh:istio\.proxy\.resources\.limits\.memory: limit 1Gi is lower than the request 2Gi/,
+    ],
+    [
+      "a PodDisruptionBudget that would block node drains",
+      { ingressGateway: { autoscaling: { minReplicas: 2 }, podDisruptionBudget: { minAvailable: 2 } } },
+      /^aks-mesh:ingressGateway\.podDisruptionBudget\.minAvailable: must be lower than autoscaling\.minReplicas \(2\)/,
+    ],
+    [
+      "autoscaling bounds upside down",
+      { ingressGateway: { autoscaling: { minReplicas: 3, maxReplicas: 2 } } },
+      /^aks-mesh:ingressGateway\.autoscaling\.maxReplicas: must be at least minReplicas/,
+    ],
+    [
+      "an unknown outbound traffic policy",
+      { istio: { outboundTrafficPolicy: "DENY" } },
+      /^aks-mesh:istio\.outboundTrafficPolicy: must be one of "ALLOW_ANY", "REGISTRY_ONLY" \(got "DENY"\)/,
+    ],
+    [
+      "create mode without its settings",
+      { cluster: { ...CLUSTER, mode: "create" } },
+      /^aks-mesh:cluster\.create: is required when mode is "create"/,
+    ],
+    [
+      "context credentials without a context",
+      { cluster: { ...CLUSTER, credentials: "context" } },
+      /^aks-mesh:cluster\.kubeconfigContext: is required when credentials is "context"/,
+    ],
+    [
+      "a system namespace enrolled for sidecars",
+      { meshNamespaces: [{ name: "kube-system" }] },
+      /^aks-mesh:meshNamespaces\[0\]\.name: "kube-system" is a system namespace/,
+    ],
+    [
+      "a namespace name that is not a DNS label",
+      { meshNamespaces: [{ name: "Shop_NS" }] },
+      /^aks-mesh:meshNamespaces\[0\]\.name: must be a DNS label/,
+    ],
+    [
+      "the gateway namespace enrolled for sidecars",
+      { meshNamespaces: [{ name: "istio-ingress" }] },
+      /^aks-mesh:meshNamespaces\[0\]\.name: "istio-ingress" is the ingress gateway namespace/,
+    ],
+    [
+      "a host outside the DNS zone",
+      {
+        staticIp: { dns: { zoneName: "example.com", resourceGroup: "rg-dns" } },
+        ingress: {
+          hosts: [{ host: "a.example.org", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+        },
+      },
+      /^aks-mesh:ingress\.hosts\[0\]\.host: "a\.example\.org" is not in the DNS zone "example\.com"/,
+    ],
+  ];
+
+  test.each(cases)("%s", (_what, sections, expected) => {
+    const problems = problemsOf(sections);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+});
+
+test("reports every problem at once, so one run shows the whole list", () => {
+  const problems = problemsOf({ istio: { version: "x" }, staticIp: { zones: ["9"] }, typo: {} });
+  expect(problems).toHaveLength(3);
+});
+
+test("names the stack file and says nothing was deployed", () => {
+  expect(() => parseConfig(raw({ istio: { version: "x" } }), ctx)).toThrow(
+    /^Invalid configuration in Pulumi\.prod\.yaml \(stack "prod"\):\n {2}- aks-mesh:istio\.version: .*\nNothing was deployed\./,
+  );
+});
+
+test("raises a RunError, which Pulumi prints without a stack trace", () => {
+  let error: unknown;
+  try {
+    parseConfig(raw({ istio: { version: "x" } }), ctx);
+  } catch (e) {
+    error = e;
+  }
+  expect(pulumi.RunError.isInstance(error)).toBe(true);
+});
+
+test("ignores other namespaces' keys such as provider configuration", () => {
+  expect(() => parseConfig({ ...raw({}), "azure-native:location": "koreacentral" }, ctx)).not.toThrow();
+});
+
+describe("fills defaults", () => {
+  const cfg = parseConfig(raw({}), ctx);
+
+  test("pins Istio 1.23.4 with the revision derived from it", () => {
+    expect(cfg.istio.version).toBe("1.23.4");
+    expect(cfg.istio.revision).toBe("1-23-4");
+  });
+
+  test("trims sidecars to requests 100m/128Mi and a 1Gi memory limit", () => {
+    expect(cfg.istio.proxy.resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "2000m", memory: "1Gi" },
+    });
+  });
+
+  test("names the static IP after the project and stack", () => {
+    expect(cfg.staticIp.name).toBe("pip-aks-mesh-prod-ingress");
+    expect(cfg.staticIp.grantNetworkContributor).toBe(false);
+  });
+
+  test("keeps existing cluster access and never upserts existing objects by default", () => {
+    expect(cfg.cluster.mode).toBe("existing");
+    expect(cfg.cluster.upsertExistingObjects).toBe(false);
+  });
+});
+
+test("derives the adopted IP's name and resource group from its id, and grants the role outside the node group", () => {
+  const cfg = parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID } }), ctx);
+  expect(cfg.staticIp.name).toBe("pip-ingress");
+  expect(cfg.staticIp.resourceGroup).toBe("rg-net");
+  expect(cfg.staticIp.adopt).toEqual({ resourceId: ADOPT_ID, resourceGroup: "rg-net", name: "pip-ingress" });
+  expect(cfg.staticIp.grantNetworkContributor).toBe(true);
+});
+
+test("lets a hand-granted role be skipped, so adoption does not fail on RoleAssignmentExists", () => {
+  const cfg = parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID, grantNetworkContributor: false } }), ctx);
+  expect(cfg.staticIp.grantNetworkContributor).toBe(false);
+});

@@ -1,0 +1,81 @@
+// The offline plan's file formats. They are a contract read by outside checks: change them only additively.
+//   resources.json  [{urn, type, name, parent, dependsOn, protect, inputs, importId?}], secrets as "[secret]"
+//   manifests.yaml  every Kubernetes object the program declares directly, one YAML document each
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import type { RecordedResource } from "./monitor";
+
+export const SECRET = "[secret]";
+export const UNKNOWN = "[unknown]";
+
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  dependsOn: string[];
+  protect: boolean;
+  inputs: Record<string, unknown>;
+  /** Only for resources adopted with Pulumi import: the id they are imported from. */
+  importId?: string;
+}
+
+const SIG = pulumi.runtime.specialSigKey;
+
+/**
+ * Turns serialized property values into plain JSON: secrets become "[secret]" (never their value), unknowns
+ * "[unknown]", resource references their URN, assets their path or text.
+ */
+export function plainValue(value: unknown): unknown {
+  if (value === pulumi.runtime.unknownValue) return UNKNOWN;
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  switch (obj[SIG]) {
+    case pulumi.runtime.specialSecretSig:
+      return SECRET;
+    case pulumi.runtime.specialResourceSig:
+      return obj.urn;
+    case pulumi.runtime.specialAssetSig:
+    case pulumi.runtime.specialArchiveSig:
+      return obj.path ?? obj.uri ?? (typeof obj.text === "string" ? "[text asset]" : "[archive]");
+    default:
+      return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plainValue(v)]));
+  }
+}
+
+export function plannedResources(recorded: RecordedResource[]): PlannedResource[] {
+  return recorded.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    dependsOn: r.dependsOn,
+    protect: r.protect,
+    inputs: plainValue(r.inputs) as Record<string, unknown>,
+    ...(r.importId ? { importId: r.importId } : {}),
+  }));
+}
+
+/** Kubernetes objects the program declares directly: not providers, not Helm releases (their objects come from charts). */
+export function isKubernetesObject(type: string): boolean {
+  return type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm.sh/") && !type.startsWith("kubernetes:yaml");
+}
+
+const KEY_ORDER = ["apiVersion", "kind", "metadata"];
+
+/** The objects as they would be sent to the API server (apiVersion, kind, metadata first). */
+export function kubernetesManifests(resources: PlannedResource[]): Record<string, unknown>[] {
+  return resources
+    .filter((r) => isKubernetesObject(r.type))
+    .map((r) => {
+      const ordered: Record<string, unknown> = {};
+      for (const k of KEY_ORDER) if (k in r.inputs) ordered[k] = r.inputs[k];
+      for (const [k, v] of Object.entries(r.inputs)) if (!KEY_ORDER.includes(k)) ordered[k] = v;
+      return ordered;
+    });
+}
+
+export function manifestsYaml(manifests: Record<string, unknown>[]): string {
+  return manifests.map((m) => YAML.stringify(m, { lineWidth: 0 })).join("---\n");
+}

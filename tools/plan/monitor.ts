@@ -1,0 +1,177 @@
+// A resource monitor for the SDK's mock runtime that records every RegisterResourceRequest exactly as the engine
+// would receive it (parent, dependencies, protect, import id, serialized inputs with secret markers) and answers
+// with engine-style URNs: children of the root stack carry no "pulumi:pulumi:Stack$" prefix, deeper children carry
+// their parent's full qualified type, as in a real `pulumi preview`.
+import * as pulumi from "@pulumi/pulumi";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+
+/** One registered resource as the plan contract describes it (inputs still serialized). */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  dependsOn: string[];
+  protect: boolean;
+  importId: string | null;
+  custom: boolean;
+  /** Serialized inputs: secrets as signature objects, unknowns as the unknown sentinel. */
+  inputs: Record<string, unknown>;
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+type Callback<T> = (err: unknown, response?: T) => void;
+
+/** Minimal protobuf request shapes the SDK hands to a monitor. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): structproto.Struct | undefined;
+  getProvider(): string;
+  getImportid(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+}
+interface InvokeRequest {
+  getTok(): string;
+  getArgs(): structproto.Struct | undefined;
+  getProvider(): string;
+}
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): structproto.Struct | undefined;
+}
+
+export class RecordingMonitor {
+  readonly resources: RecordedResource[] = [];
+  /** Serialized stack outputs, captured when the root stack registers them. */
+  stackOutputs: Record<string, unknown> = {};
+  private readonly states = new Map<string, { urn: string; id: string | null; state: unknown }>();
+
+  constructor(
+    private readonly mocks: pulumi.runtime.Mocks,
+    private readonly project: string,
+    private readonly stack: string,
+  ) {}
+
+  private newUrn(parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+      const parentType = parent.split("::")[2] ?? "";
+      if (parentType !== ROOT_STACK_TYPE) qualified = `${parentType}$${type}`;
+    }
+    return `urn:pulumi:${this.stack}::${this.project}::${qualified}::${name}`;
+  }
+
+  async registerResource(req: RegisterRequest, callback: Callback<resproto.RegisterResourceResponse>): Promise<void> {
+    try {
+      const serializedInputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
+      this.resources.push({
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent() || null,
+        dependsOn: [...new Set(req.getDependenciesList())],
+        protect: req.getProtect() === true,
+        importId: req.getImportid() || null,
+        custom: req.getCustom(),
+        inputs: serializedInputs,
+      });
+      const result = await this.mocks.newResource({
+        type: req.getType(),
+        name: req.getName(),
+        inputs: pulumi.runtime.deserializeProperties(req.getObject() ?? new structproto.Struct()) as Record<string, unknown>,
+        provider: req.getProvider(),
+        custom: req.getCustom(),
+        id: req.getImportid(),
+      });
+      const state = await pulumi.runtime.serializeProperties("", result.state);
+      this.states.set(urn, { urn, id: result.id ?? null, state });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id ?? "");
+      response.setObject(structproto.Struct.fromJavaScript(state as Record<string, structproto.JavaScriptValue>));
+      callback(null, response);
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  registerResourceOutputs(req: OutputsRequest, callback: Callback<object>): void {
+    const urn = req.getUrn();
+    if (urn.split("::")[2] === ROOT_STACK_TYPE) {
+      this.stackOutputs = (req.getOutputs()?.toJavaScript() ?? {});
+    }
+    callback(null, {});
+  }
+
+  async invoke(req: InvokeRequest, callback: Callback<resproto.ResourceInvokeResponse>): Promise<void> {
+    try {
+      const result = await this.mocks.call({
+        token: req.getTok(),
+        inputs: pulumi.runtime.deserializeProperties(req.getArgs() ?? new structproto.Struct()) as Record<string, unknown>,
+        provider: req.getProvider(),
+      });
+      const response = new resproto.ResourceInvokeResponse();
+      const serialized = await pulumi.runtime.serializeProperties("", result);
+      response.setReturn(structproto.Struct.fromJavaScript(serialized as Record<string, structproto.JavaScriptValue>));
+      callback(null, response);
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  readResource(_req: unknown, callback: Callback<never>): void {
+    callback(new Error("the offline plan does not read existing resources (Resource.get); use an invoke instead"));
+  }
+
+  supportsFeature(req: { getId(): string }, callback: Callback<{ getHassupport(): boolean }>): void {
+    // Like the SDK's own mock monitor: no output values in inputs, everything else on.
+    const supported = req.getId() !== "outputValues";
+    callback(null, { getHassupport: () => supported });
+  }
+
+  getDeploymentInfo(_req: unknown, callback: Callback<resproto.DeploymentInfo>): void {
+    const F = resproto.ResourceMonitorFeature;
+    const info = new resproto.DeploymentInfo();
+    info.setSupportedfeaturesList([
+      F.RESOURCE_MONITOR_FEATURE_SECRETS,
+      F.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
+      F.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
+      F.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
+      F.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
+      F.RESOURCE_MONITOR_FEATURE_INVOKE_TRANSFORMS,
+      F.RESOURCE_MONITOR_FEATURE_PARAMETERIZATION,
+    ]);
+    callback(null, info);
+  }
+
+  registerPackage(_req: unknown, callback: Callback<resproto.RegisterPackageResponse>): void {
+    const response = new resproto.RegisterPackageResponse();
+    response.setRef("plan-package");
+    callback(null, response);
+  }
+}
+
+/**
+ * Installs a RecordingMonitor as the runtime's monitor and asks it for its features, as a real run does when the root
+ * stack registers: without that query the runtime would assume no secret support and send secrets unmarked.
+ */
+export async function installRecordingMonitor(
+  mocks: pulumi.runtime.Mocks,
+  project: string,
+  stack: string,
+  preview: boolean,
+): Promise<RecordingMonitor> {
+  const monitor = new RecordingMonitor(mocks, project, stack);
+  pulumi.runtime.setMockOptions(monitor, project, stack, preview);
+  // Internal in the SDK's typings, hence the narrow cast; it is what the runtime calls before the first registration.
+  const runtime = pulumi.runtime as unknown as { awaitFeatureSupport?: () => Promise<void> };
+  await runtime.awaitFeatureSupport?.();
+  return monitor;
+}

@@ -1,0 +1,100 @@
+// Runs the Pulumi program (index.ts) for one stack under the SDK's mock runtime, in this process, and returns every
+// resource it registered. No CLI, no cloud, no cluster.
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { installRecordingMonitor, type RecordedResource } from "./monitor";
+import { readStackConfig, type StackConfig } from "./stack-config";
+import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "./world";
+
+export interface ProgramRun {
+  stack: StackConfig;
+  resources: RecordedResource[];
+  /** Stack outputs, serialized (secrets still marked). */
+  outputs: Record<string, unknown>;
+  preview: boolean;
+}
+
+/** The program stopped: `clean` errors (config, RunError) are shown without a stack trace. */
+export class ProgramError extends Error {
+  constructor(
+    message: string,
+    readonly clean: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunOptions {
+  /** Project root holding Pulumi.yaml, Pulumi.<stack>.yaml and the program. */
+  root: string;
+  stack: string;
+  /** Run as `pulumi preview` (computed outputs unknown) rather than as `pulumi up` against the simulated world. */
+  preview: boolean;
+  /** The program module; default <root>/index.ts. */
+  program?: string;
+}
+
+/** The simulated world takes what it can from the stack config: the region, the adopted IP's address. */
+function worldFrom(stack: StackConfig, preview: boolean) {
+  const json = (key: string): Record<string, unknown> => {
+    try {
+      const v: unknown = JSON.parse(stack.config[`${stack.project}:${key}`] ?? "{}");
+      return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const cluster = json("cluster");
+  const staticIp = json("staticIp");
+  const create = (cluster.create ?? {}) as Record<string, unknown>;
+  const adoptId = typeof staticIp.adoptResourceId === "string" ? staticIp.adoptResourceId : "";
+  return {
+    location: stack.config["azure-native:location"] ?? (typeof create.location === "string" ? create.location : "westeurope"),
+    subscriptionId: /^\/subscriptions\/([0-9a-fA-F-]{36})\//.exec(adoptId)?.[1] ?? PLAN_SUBSCRIPTION,
+    publicIpAddress: typeof staticIp.expectedAddress === "string" ? staticIp.expectedAddress : DOCUMENTATION_ADDRESS,
+    preview,
+  };
+}
+
+/** The SDK drains its RPC queue this way at the end of a real run; it is internal, hence the narrow cast. */
+function waitForRPCs(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  return runtime.waitForRPCs ? runtime.waitForRPCs() : Promise.resolve();
+}
+
+/** Runs the program once. One run per process: the Pulumi runtime is global state. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const stack = readStackConfig(opts.root, opts.stack);
+  pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+  const mocks = planMocks(worldFrom(stack, opts.preview));
+  const monitor = await installRecordingMonitor(mocks, stack.project, stack.stack, opts.preview);
+
+  // Errors thrown inside apply callbacks surface as unhandled rejections; a plan with one is a failed plan.
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const program = opts.program ?? path.join(opts.root, "index.ts");
+    await pulumi.runtime.runInPulumiStack(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = require(program) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+      return typeof exported === "function" ? exported() : { ...exported };
+    });
+    await waitForRPCs();
+  } catch (err) {
+    throw asProgramError(err);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failures.length > 0) throw asProgramError(failures[0]);
+  if (pulumi.log.hasErrors()) throw new ProgramError("the program logged errors (see above)", true);
+  return { stack, resources: monitor.resources, outputs: monitor.stackOutputs, preview: opts.preview };
+}
+
+function asProgramError(err: unknown): ProgramError {
+  if (err instanceof ProgramError) return err;
+  if (pulumi.RunError.isInstance(err)) return new ProgramError(err.message, true);
+  if (pulumi.ResourceError.isInstance(err)) return new ProgramError(err.message, true);
+  const e = err instanceof Error ? err : new Error(String(err));
+  return new ProgramError(e.stack ?? e.message, false);
+}

@@ -1,0 +1,80 @@
+// Reads a stack's configuration the way the Pulumi CLI hands it to the program: "namespace:key" -> string, with objects
+// and lists as JSON text, project-level defaults from Pulumi.yaml underneath the stack's own values.
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+
+export interface StackConfig {
+  project: string;
+  stack: string;
+  /** "namespace:key" -> value as the program receives it. */
+  config: Record<string, string>;
+  /** Keys whose value is a secret. */
+  secretKeys: string[];
+  /** Secret keys the plan could not decrypt and replaced with a placeholder (named in the summary). */
+  placeholders: string[];
+}
+
+export class StackFileError extends Error {}
+
+interface ProjectFile {
+  name?: string;
+  config?: Record<string, unknown>;
+}
+
+/** A secret the plan cannot decrypt (no CLI, no passphrase): the program sees this marked-secret placeholder. */
+export const SECRET_PLACEHOLDER = "plan-placeholder-secret";
+
+export function readStackConfig(root: string, stack: string): StackConfig {
+  const projectPath = path.join(root, "Pulumi.yaml");
+  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackPath)) {
+    const known = fs
+      .readdirSync(root)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+    throw new StackFileError(`no stack file ${path.basename(stackPath)} (stacks here: ${known.join(", ") || "none"})`);
+  }
+  const project = parseYaml<ProjectFile>(projectPath);
+  if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
+  const stackFile = parseYaml<{ config?: Record<string, unknown> }>(stackPath) ?? {};
+
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const placeholders: string[] = [];
+  const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
+
+  // Project-level declarations: `default` of a schema declaration, or a plain value.
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    const value = isRecord(decl) ? ("default" in decl ? decl.default : "value" in decl ? decl.value : undefined) : decl;
+    if (value !== undefined) config[qualify(key)] = toConfigText(value);
+    if (isRecord(decl) && decl.secret === true) secretKeys.push(qualify(key));
+  }
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    const full = qualify(key);
+    if (isRecord(value) && Object.keys(value).length === 1 && typeof value.secure === "string") {
+      config[full] = SECRET_PLACEHOLDER;
+      secretKeys.push(full);
+      placeholders.push(full);
+      continue;
+    }
+    config[full] = toConfigText(value);
+  }
+  return { project: project.name, stack, config, secretKeys: [...new Set(secretKeys)], placeholders };
+}
+
+function parseYaml<T>(file: string): T | undefined {
+  try {
+    return YAML.parse(fs.readFileSync(file, "utf8")) as T | undefined;
+  } catch (e) {
+    throw new StackFileError(`${path.basename(file)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+function toConfigText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

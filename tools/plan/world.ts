@@ -1,0 +1,132 @@
+// The simulated Azure and Kubernetes the offline plan runs against: what the provider would answer for reads
+// (invokes) and which outputs a create would compute. It never pretends to know more than the stack config says.
+import crypto from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+
+export interface WorldOptions {
+  /** Region of an existing cluster (config azure-native:location when set). */
+  location: string;
+  /** Subscription of the simulated account. */
+  subscriptionId: string;
+  /** Address the adopted or new public IP reports (config staticIp.expectedAddress when set). */
+  publicIpAddress: string;
+  /** Preview mode: computed outputs of created resources are unknown, as in `pulumi preview`. */
+  preview: boolean;
+}
+
+/** TEST-NET-2 (RFC 5737): an address that can never be anyone's real ingress. */
+export const DOCUMENTATION_ADDRESS = "198.51.100.10";
+export const PLAN_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+
+/** A stable fake UUID derived from a seed, so plans are reproducible. */
+export function fakeUuid(seed: string): string {
+  const h = crypto.createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function str(v: unknown, fallback = ""): string {
+  return typeof v === "string" ? v : fallback;
+}
+
+/** A kubeconfig shaped like AKS's Entra ID user credentials (format=exec): kubelogin with device code. */
+function fakeKubeconfig(cluster: string, admin: boolean): string {
+  const server = `https://${cluster}-dns.hcp.example.azmk8s.io:443`;
+  const user = admin
+    ? { name: `clusterAdmin_${cluster}`, user: { token: "plan-token" } }
+    : {
+        name: `clusterUser_${cluster}`,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "kubelogin",
+            args: [
+              "get-token",
+              "--environment",
+              "AzurePublicCloud",
+              "--server-id",
+              "6dae42f8-4368-4678-94ff-3960e28e3630",
+              "--client-id",
+              "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+              "--tenant-id",
+              PLAN_SUBSCRIPTION,
+              "--login",
+              "devicecode",
+            ],
+            interactiveMode: "IfAvailable",
+          },
+        },
+      };
+  return YAML.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: cluster, cluster: { server, "certificate-authority-data": "cGxhbg==" } }],
+    contexts: [{ name: cluster, context: { cluster, user: user.name } }],
+    "current-context": cluster,
+    users: [user],
+  });
+}
+
+export function planMocks(world: WorldOptions): pulumi.runtime.Mocks {
+  const sub = world.subscriptionId;
+  return {
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      const inputs = args.inputs as Record<string, unknown>;
+      switch (args.token) {
+        case "azure-native:containerservice:getManagedCluster": {
+          const rg = str(inputs.resourceGroupName);
+          const name = str(inputs.resourceName);
+          return {
+            id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+            name,
+            location: world.location,
+            nodeResourceGroup: `MC_${rg}_${name}_${world.location}`,
+            identity: { type: "SystemAssigned", principalId: fakeUuid(`identity:${rg}/${name}`), tenantId: sub },
+          };
+        }
+        case "azure-native:containerservice:listManagedClusterUserCredentials":
+        case "azure-native:containerservice:listManagedClusterAdminCredentials": {
+          const admin = args.token.endsWith("AdminCredentials");
+          const value = Buffer.from(fakeKubeconfig(str(inputs.resourceName), admin)).toString("base64");
+          return { kubeconfigs: [{ name: admin ? "clusterAdmin" : "clusterUser", value }] };
+        }
+        case "azure-native:authorization:getClientConfig":
+          return { clientId: fakeUuid("client"), objectId: fakeUuid("object"), subscriptionId: sub, tenantId: sub };
+        default:
+          throw new Error(`the offline plan has no answer for the invoke ${args.token}`);
+      }
+    },
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+      const inputs = args.inputs as Record<string, unknown>;
+      // In a preview nothing is created: ids and computed outputs stay unknown (imports are read, so known).
+      if (world.preview && !args.id) return { id: undefined, state: inputs };
+      switch (args.type) {
+        case "azure-native:network:PublicIPAddress": {
+          const name = str(inputs.publicIpAddressName, args.name);
+          const rg = str(inputs.resourceGroupName);
+          const id = args.id || `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/${name}`;
+          return { id, state: { ...inputs, name, ipAddress: world.publicIpAddress } };
+        }
+        case "azure-native:resources:ResourceGroup": {
+          const name = str(inputs.resourceGroupName, args.name);
+          return { id: `/subscriptions/${sub}/resourceGroups/${name}`, state: { ...inputs, name } };
+        }
+        case "azure-native:containerservice:ManagedCluster": {
+          const name = str(inputs.resourceName, args.name);
+          const rg = str(inputs.resourceGroupName);
+          return {
+            id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+            state: {
+              ...inputs,
+              name,
+              identity: { type: "SystemAssigned", principalId: fakeUuid(`identity:${rg}/${name}`), tenantId: sub },
+            },
+          };
+        }
+        default:
+          return { id: args.id || `${args.name}-id`, state: inputs };
+      }
+    },
+  };
+}
