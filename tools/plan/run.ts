@@ -32,6 +32,8 @@ export interface RunOptions {
   preview: boolean;
   /** The program module; default <root>/index.ts. */
   program?: string;
+  /** Read the stack's config from this file instead of <root>/Pulumi.<stack>.yaml. */
+  stackFile?: string;
 }
 
 /** The simulated world takes what it can from the stack config: the region, the adopted IP's address. */
@@ -64,7 +66,7 @@ function waitForRPCs(): Promise<void> {
 
 /** Runs the program once. One run per process: the Pulumi runtime is global state. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
-  const stack = readStackConfig(opts.root, opts.stack);
+  const stack = readStackConfig(opts.root, opts.stack, opts.stackFile);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
   const mocks = planMocks(worldFrom(stack, opts.preview));
   const monitor = await installRecordingMonitor(mocks, stack.project, stack.stack, opts.preview);

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
+import { SECRET_CONFIG_KEYS } from "../../config";
 
 export interface StackConfig {
   project: string;
@@ -25,9 +26,10 @@ interface ProjectFile {
 /** A secret the plan cannot decrypt (no CLI, no passphrase): the program sees this marked-secret placeholder. */
 export const SECRET_PLACEHOLDER = "plan-placeholder-secret";
 
-export function readStackConfig(root: string, stack: string): StackConfig {
+/** Reads the config of `stack`, from Pulumi.<stack>.yaml in `root` or, when given, from another stack file. */
+export function readStackConfig(root: string, stack: string, fromFile?: string): StackConfig {
   const projectPath = path.join(root, "Pulumi.yaml");
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  const stackPath = fromFile ? path.resolve(fromFile) : path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(stackPath)) {
     const known = fs
       .readdirSync(root)
@@ -53,14 +55,28 @@ export function readStackConfig(root: string, stack: string): StackConfig {
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const full = qualify(key);
     if (isRecord(value) && Object.keys(value).length === 1 && typeof value.secure === "string") {
-      config[full] = SECRET_PLACEHOLDER;
+      config[full] = placeholderFor(full);
       secretKeys.push(full);
       placeholders.push(full);
       continue;
     }
     config[full] = toConfigText(value);
   }
+  // A secret Pulumi.yaml declares (the CLI requires it) that this stack file does not set: real stacks set it with
+  // `pulumi config set --secret`; the plan stands in the config module's valid example, marked secret.
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    const full = qualify(key);
+    if (!isRecord(decl) || decl.secret !== true || full in config) continue;
+    config[full] = placeholderFor(full);
+    secretKeys.push(full);
+    placeholders.push(full);
+  }
   return { project: project.name, stack, config, secretKeys: [...new Set(secretKeys)], placeholders };
+}
+
+/** The config module's example for a known secret key (it must pass validation), else the generic placeholder. */
+function placeholderFor(fullKey: string): string {
+  return SECRET_CONFIG_KEYS[fullKey.slice(fullKey.indexOf(":") + 1)]?.example ?? SECRET_PLACEHOLDER;
 }
 
 function parseYaml<T>(file: string): T | undefined {

@@ -1,0 +1,145 @@
+// npm run bench [-- --runs N]
+// For the prod stack and for synthetic stacks of 50 and 500 application services, prints the plan's wall time and
+// peak memory next to a floor measured in the same run (the same number of resources registered bare under the same
+// mock runtime), the ratios, and the time per service. Each figure is the median of N runs in fresh processes.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import YAML from "yaml";
+import type { Measurement } from "./worker";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const TARGET_RATIO = 1.5;
+const run = promisify(execFile);
+
+interface Scenario {
+  name: string;
+  stack: string;
+  stackFile: string;
+  services: number;
+}
+
+/**
+ * A synthetic stack: prod's configuration with N application services, each with its own host (one VirtualService)
+ * and its own enrolled namespace (one namespace patch), so the plan grows by two resources per service.
+ */
+function syntheticStack(dir: string, services: number): string {
+  const prod = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const ids = Array.from({ length: services }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
+  const config = {
+    ...prod.config,
+    "aks-mesh:ingress": {
+      hosts: ids.map((id) => ({
+        host: `${id}.apps.buildingbite.com`,
+        tls: { credentialName: "apps-buildingbite-com-tls" },
+        routes: [{ prefix: "/", service: id, namespace: id, port: 8080 }],
+      })),
+    },
+    "aks-mesh:meshNamespaces": ids.map((id) => ({ name: id })),
+  };
+  const file = path.join(dir, `Pulumi.synthetic-${services}.yaml`);
+  fs.writeFileSync(file, YAML.stringify({ config }));
+  return file;
+}
+
+async function worker(args: string[]): Promise<Measurement> {
+  const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
+  const { stdout } = await run(
+    process.execPath,
+    ["--expose-gc", tsNode, "--transpile-only", path.join(__dirname, "worker.ts"), ...args],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as Measurement;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(): Promise<number> {
+  const runsArg = process.argv.indexOf("--runs");
+  const runs = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 3) : 3;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aks-mesh-bench-"));
+  try {
+    const scenarios: Scenario[] = [
+      { name: "prod", stack: "prod", stackFile: path.join(ROOT, "Pulumi.prod.yaml"), services: 0 },
+      { name: "synthetic-50", stack: "prod", stackFile: syntheticStack(dir, 50), services: 50 },
+      { name: "synthetic-500", stack: "prod", stackFile: syntheticStack(dir, 500), services: 500 },
+    ];
+    console.log(
+      `aks-mesh bench: median of ${runs} runs per figure, each in a fresh process (${os.cpus().length} cores)\n`,
+    );
+    const header = [
+      "scenario",
+      "resources",
+      "plan ms",
+      "floor ms",
+      "time ratio",
+      "plan peak MiB",
+      "floor peak MiB",
+      "mem ratio",
+      "ms/service",
+    ];
+    const rows: string[][] = [];
+    const perService: Record<number, number> = {};
+    let worst = 0;
+    for (const s of scenarios) {
+      const plans: Measurement[] = [];
+      const floors: Measurement[] = [];
+      for (let i = 0; i < runs; i++) {
+        // Alternate program and floor so drift on a shared machine hits both alike.
+        const p = await worker(["program", s.stackFile, s.stack]);
+        plans.push(p);
+        floors.push(await worker(["floor", String(p.resources), String(p.payloadBytes)]));
+      }
+      const planMs = median(plans.map((m) => m.ms));
+      const floorMs = median(floors.map((m) => m.ms));
+      const planMb = median(plans.map((m) => m.peakMb));
+      const floorMb = median(floors.map((m) => m.peakMb));
+      const timeRatio = planMs / floorMs;
+      const memRatio = planMb / floorMb;
+      worst = Math.max(worst, timeRatio, memRatio);
+      if (s.services > 0) perService[s.services] = planMs / s.services;
+      rows.push([
+        s.name,
+        String(plans[0]?.resources ?? 0),
+        planMs.toFixed(0),
+        floorMs.toFixed(0),
+        timeRatio.toFixed(2),
+        planMb.toFixed(0),
+        floorMb.toFixed(0),
+        memRatio.toFixed(2),
+        s.services > 0 ? (planMs / s.services).toFixed(2) : "-",
+      ]);
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+    console.log(line(header));
+    for (const r of rows) console.log(line(r));
+    const growth = (perService[500] ?? 0) / (perService[50] ?? 1);
+    console.log(
+      `\ntime per service: ${perService[50]?.toFixed(2)} ms at 50, ${perService[500]?.toFixed(2)} ms at 500 (x${growth.toFixed(2)}; flat is <= x1.5)`,
+    );
+    console.log(`worst ratio to the floor: ${worst.toFixed(2)} (target <= ${TARGET_RATIO})`);
+    const ok = worst <= TARGET_RATIO && growth <= 1.5;
+    console.log(ok ? "within target" : "ABOVE TARGET");
+    return ok ? 0 : 1;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(2);
+  },
+);
