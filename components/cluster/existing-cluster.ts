@@ -55,7 +55,8 @@ export function clusterPrincipalId(
   clusterName: string,
   identity: azureContainer.GetManagedClusterResult["identity"],
 ): string {
-  const principal = identity?.principalId ?? Object.values(identity?.userAssignedIdentities ?? {})[0]?.principalId;
+  // A user-assigned identity has no top-level principalId (the SDK types it as required; Azure leaves it empty).
+  const principal = identity?.principalId || Object.values(identity?.userAssignedIdentities ?? {})[0]?.principalId;
   if (!principal) {
     throw new Error(`AKS cluster ${clusterName} has no managed identity; service-principal clusters are not supported`);
   }

@@ -46,7 +46,8 @@ async function program(stackFile: string, stack: string): Promise<Measurement> {
  * SDK resource machinery as the program's objects — with inputs of the program's average size, and nothing else.
  */
 async function floor(count: number, payloadBytes: number): Promise<Measurement> {
-  require(path.join(ROOT, "index.ts")); // the same modules in memory as the program run
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the program's modules, as the program run does
+  require(path.join(ROOT, "index.ts"));
   const mocks = planMocks({
     location: "koreacentral",
     subscriptionId: PLAN_SUBSCRIPTION,

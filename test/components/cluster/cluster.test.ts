@@ -84,7 +84,12 @@ describe("ExistingCluster", () => {
   });
 
   test("takes the principal of a user-assigned cluster identity", () => {
-    const identity = { type: "UserAssigned", userAssignedIdentities: { id: { principalId: "p-1", clientId: "c" } } };
+    const identity = {
+      type: "UserAssigned",
+      principalId: "",
+      tenantId: "",
+      userAssignedIdentities: { id: { principalId: "p-1", clientId: "c" } },
+    };
     expect(clusterPrincipalId("aks", identity)).toBe("p-1");
   });
 });
