@@ -12,10 +12,19 @@ import {
   parsePublicIpId,
   staticIpSection,
 } from "./sections";
+import {
+  type ObservabilityConfig,
+  observabilityCrossChecks,
+  observabilitySection,
+  resolveObservabilitySecrets,
+  SECRET_CONFIG_KEYS,
+} from "./observability";
 
 export { quantityValue, durationMs } from "./primitives";
 export type { Resources } from "./primitives";
 export type { HostEntry } from "./sections";
+export type { ObservabilityConfig, ObservabilitySecrets } from "./observability";
+export { SECRET_CONFIG_KEYS } from "./observability";
 
 /** Config namespace: the project name, as Pulumi prefixes project keys with it. */
 export const CONFIG_NAMESPACE = "aks-mesh";
@@ -28,13 +37,17 @@ const rootSchema = z.strictObject({
   ingressGateway: ingressGatewaySection.prefault({}),
   ingress: ingressSection.prefault({}),
   meshNamespaces: meshNamespacesSection.default([]),
+  observability: observabilitySection.optional(),
 });
 type Root = z.infer<typeof rootSchema>;
 
 /** Keys whose value is a plain string in the stack file; all others hold YAML objects or lists. */
 const STRING_KEYS = new Set<string>();
 
-export const CONFIG_KEYS: readonly string[] = Object.keys(rootSchema.shape);
+/** Secret string keys (config/observability.ts): validated apart, so no message can ever print their value. */
+const SECRET_KEYS: readonly string[] = Object.keys(SECRET_CONFIG_KEYS);
+
+export const CONFIG_KEYS: readonly string[] = [...Object.keys(rootSchema.shape), ...SECRET_KEYS];
 
 /** The validated configuration, with every default and derived value filled in. */
 export interface MeshConfig {
@@ -53,6 +66,8 @@ export interface MeshConfig {
   readonly ingressGateway: Root["ingressGateway"];
   readonly ingress: Root["ingress"];
   readonly meshNamespaces: Root["meshNamespaces"];
+  /** The observability layer with its secrets; undefined when the section is absent or enabled: false. */
+  readonly observability?: ObservabilityConfig;
 }
 
 /** Raised for invalid configuration; a RunError, so Pulumi prints the message without a stack trace. */
@@ -84,6 +99,7 @@ export function parseConfig(
 ): MeshConfig {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [fullKey, text] of Object.entries(raw)) {
     if (!fullKey.startsWith(prefix)) continue; // provider keys such as azure-native:location are not ours
@@ -93,6 +109,10 @@ export function parseConfig(
       problems.push(
         `${fullKey}: unknown key${hint ? `; did you mean ${prefix}${hint}?` : ""} (known keys: ${CONFIG_KEYS.join(", ")})`,
       );
+      continue;
+    }
+    if (SECRET_KEYS.includes(key)) {
+      secrets[key] = text;
       continue;
     }
     if (STRING_KEYS.has(key)) {
@@ -113,6 +133,8 @@ export function parseConfig(
       problems.push(describeIssue(issue, values));
     }
   }
+  const resolved = resolveObservabilitySecrets(parsed.data?.observability, secrets, (k) => `${prefix}${k}`);
+  problems.push(...resolved.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
 
   const root = parsed.data;
@@ -138,6 +160,9 @@ export function parseConfig(
     ingressGateway: root.ingressGateway,
     ingress: root.ingress,
     meshNamespaces: root.meshNamespaces,
+    ...(root.observability?.enabled && resolved.secrets
+      ? { observability: { ...root.observability, secrets: resolved.secrets } }
+      : {}),
   };
 }
 
@@ -169,6 +194,18 @@ function crossChecks(root: Root): string[] {
       );
     }
   });
+  problems.push(
+    ...observabilityCrossChecks(
+      root.observability,
+      {
+        appHosts: root.ingress.hosts.map((h) => h.host),
+        meshNamespaces: root.meshNamespaces.map((n) => n.name),
+        gatewayNamespace: root.ingressGateway.namespace,
+        dnsZone: zone,
+      },
+      k,
+    ),
+  );
   return problems;
 }
 

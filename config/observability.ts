@@ -1,0 +1,347 @@
+// The `aks-mesh:observability` section (Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, the
+// monitoring host, alerts) and the secret keys it reads. Every default is small on purpose: the hand-built stack was
+// over-provisioned and the user cut it by 70%, so these are sized for one small cluster and raised per stack.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { dnsLabel, hostName, quantity, quantityValue, resources } from "./primitives";
+
+/** A Prometheus/Loki duration: "30s", "15m", "12h", "7d", "2w". */
+export const promDuration = z
+  .string()
+  .regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a duration such as "30s", "12h" or "15d"');
+
+/** A Go duration as Jaeger and Loki read it: "72h", "90m". Days are not Go units. */
+const goDuration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration in hours or minutes such as "72h"');
+
+const url = z.url({ message: "must be a URL" });
+
+/**
+ * How a tool that has no login of its own is reachable on the monitoring host:
+ * "none" — not routed (default; Grafana's Explore and alerting pages reach it in-cluster);
+ * "open" — routed with no authentication (dev only: the policy pack rejects it in prod);
+ * "jwt" — routed behind the ingress gateway's JWT check (exposeAuth: the user's OIDC issuer, e.g. Keycloak).
+ */
+const exposure = z.enum(["none", "open", "jwt"]).default("none");
+
+/** Container resources with a default: requests and limits for cpu and memory (the policy pack requires both). */
+const sized = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
+  resources.default({ requests, limits });
+
+export const observabilitySection = z
+  .strictObject({
+    /** Deploy the observability layer. false removes every tool (PVCs are kept: README "Rolling back"). */
+    enabled: z.boolean().default(true),
+    /** Namespace of every tool and of the monitoring VirtualService. Created by the stack, not enrolled in the mesh. */
+    namespace: dnsLabel.default("monitoring"),
+    /** Host name of the monitoring UIs (/kiali, /grafana, /jaeger, ...), served by the public ingress Gateway. */
+    host: hostName,
+    /** HTTPS for the monitoring host: Kubernetes TLS Secret in the gateway namespace; HTTP redirects unless false. */
+    tls: z.strictObject({ credentialName: dnsLabel, httpsRedirect: z.boolean().default(true) }).optional(),
+    /** StorageClass of every volume (Prometheus, Alertmanager, Grafana, Loki, Jaeger). Default: the cluster's. */
+    storageClass: z.string().min(1).optional(),
+    /** Helm release timeout in seconds, per tool. */
+    helmTimeoutSeconds: z.int().min(60).max(3600).default(600),
+    /** JWT issuer checked by the gateway for tools exposed with "jwt" (prometheus.expose, alertmanager.expose). */
+    exposeAuth: z.strictObject({ issuer: url, jwksUri: url }).optional(),
+
+    /** Prometheus server (prometheus-community/prometheus chart), with kube-state-metrics and node-exporter. */
+    prometheus: z
+      .strictObject({
+        /** Samples older than this are deleted (--storage.tsdb.retention.time). */
+        retention: promDuration.default("15d"),
+        /** Upper bound on the TSDB size (--storage.tsdb.retention.size); keep it below storageSize. */
+        retentionSize: z
+          .string()
+          .regex(/^[0-9]+(B|KB|MB|GB|TB)$/, 'must be a size such as "18GB"')
+          .default("9GB"),
+        /** Persistent volume of the TSDB. */
+        storageSize: quantity.default("10Gi"),
+        /** Global scrape and rule evaluation interval. */
+        scrapeInterval: promDuration.default("30s"),
+        resources: sized({ cpu: "100m", memory: "384Mi" }, { cpu: "1000m", memory: "1536Mi" }),
+        /** /prometheus on the monitoring host: "none", "open" (dev only) or "jwt". */
+        expose: exposure,
+      })
+      .prefault({}),
+    /** Alertmanager (the prometheus chart's alertmanager sub-chart). */
+    alertmanager: z
+      .strictObject({
+        storageSize: quantity.default("1Gi"),
+        resources: sized({ cpu: "10m", memory: "32Mi" }, { cpu: "100m", memory: "128Mi" }),
+        /** /alertmanager on the monitoring host: "none", "open" (dev only) or "jwt". */
+        expose: exposure,
+      })
+      .prefault({}),
+    /** kube-state-metrics: Kubernetes object state (deployments, pods, PVCs). */
+    kubeStateMetrics: z
+      .strictObject({ resources: sized({ cpu: "10m", memory: "48Mi" }, { cpu: "100m", memory: "128Mi" }) })
+      .prefault({}),
+    /** node-exporter: node CPU, memory, disk, one pod per node. */
+    nodeExporter: z
+      .strictObject({ resources: sized({ cpu: "10m", memory: "24Mi" }, { cpu: "100m", memory: "64Mi" }) })
+      .prefault({}),
+
+    /** Grafana (grafana-community/grafana chart). */
+    grafana: z
+      .strictObject({
+        /** Login of the generated admin account (its password is generated; README "Grafana"). */
+        adminUser: z.string().min(1).default("admin"),
+        /** Volume for Grafana's SQLite database (users, stars, edited dashboards). */
+        storageSize: quantity.default("1Gi"),
+        resources: sized({ cpu: "25m", memory: "96Mi" }, { cpu: "500m", memory: "256Mi" }),
+        /** Let signed-out visitors view dashboards (role Viewer). Never Admin; the policy pack rejects it in prod. */
+        anonymousViewer: z.boolean().default(false),
+      })
+      .prefault({}),
+
+    /** Loki (grafana-community/loki chart). */
+    loki: z
+      .strictObject({
+        /**
+         * "Monolithic": one StatefulSet on a filesystem volume, for one cluster (tens of GB a day).
+         * "SimpleScalable": read/write/backend targets on object storage (README "Loki: scalable mode").
+         */
+        mode: z.enum(["Monolithic", "SimpleScalable"]).default("Monolithic"),
+        /** Log lines older than this are deleted by the compactor (limits_config.retention_period). */
+        retention: goDuration.default("168h"),
+        storageSize: quantity.default("10Gi"),
+        resources: sized({ cpu: "50m", memory: "192Mi" }, { cpu: "1000m", memory: "768Mi" }),
+        /** Object storage for SimpleScalable mode: an Azure Blob container (account key from a Secret, see README). */
+        azure: z
+          .strictObject({
+            accountName: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"),
+            container: dnsLabel,
+            /** Secret in the monitoring namespace with key AZURE_ACCOUNT_KEY. */
+            accountKeySecret: dnsLabel,
+          })
+          .optional(),
+      })
+      .prefault({}),
+    /** Grafana Alloy, the log shipper: one pod per node tailing every container's log. */
+    alloy: z
+      .strictObject({ resources: sized({ cpu: "25m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }) })
+      .prefault({}),
+
+    /** Jaeger v2 all-in-one (jaegertracing/jaeger chart). */
+    jaeger: z
+      .strictObject({
+        /** "badger": spans on a persistent volume, kept `retention`; "memory": the newest maxTraces, lost on restart. */
+        storage: z.enum(["badger", "memory"]).default("badger"),
+        retention: goDuration.default("72h"),
+        storageSize: quantity.default("5Gi"),
+        /** Traces kept by "memory" storage. */
+        maxTraces: z.int().min(1000).default(50000),
+        resources: sized({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "512Mi" }),
+      })
+      .prefault({}),
+
+    /** Kiali (kiali-server chart). */
+    kiali: z
+      .strictObject({
+        resources: sized({ cpu: "10m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }),
+        /**
+         * "token": log in with a ServiceAccount token (the stack creates a long-lived one, README "Kiali");
+         * "openid": log in through the user's OIDC provider (Keycloak), needs `openid` and aks-mesh:kialiOidcClientSecret.
+         * "anonymous" is not offered: Kiali can change Istio objects.
+         */
+        auth: z.enum(["token", "openid"]).default("token"),
+        openid: z
+          .strictObject({
+            /** Issuer URL, e.g. https://keycloak.example.com/realms/ops. */
+            issuerUri: url,
+            clientId: z.string().min(1),
+            /** Claim holding the user name Kiali shows. */
+            usernameClaim: z.string().min(1).default("preferred_username"),
+          })
+          .optional(),
+      })
+      .prefault({}),
+
+    /** Mesh tracing: the Telemetry resource's sampling of requests started at sidecars and gateways. */
+    tracing: z
+      .strictObject({
+        /** Percentage of requests traced (Telemetry randomSamplingPercentage): dev high, prod low. */
+        samplingPercentage: z.number().min(0).max(100).default(1),
+      })
+      .prefault({}),
+
+    /** Alerts as code: thresholds and where notifications go. */
+    alerts: z
+      .strictObject({
+        /** Slack channel the webhook posts to (the URL is the secret aks-mesh:slackWebhookUrl). */
+        slackChannel: z
+          .string()
+          .regex(/^[#@]?[-\w.]+$/, 'must be a channel such as "#alerts"')
+          .default("#alerts"),
+        /** An optional second route: e-mail for critical alerts (password: aks-mesh:alertEmailPassword, optional). */
+        email: z
+          .strictObject({
+            to: z.email({ message: "must be an e-mail address" }),
+            from: z.email({ message: "must be an e-mail address" }),
+            /** SMTP relay "host:port". */
+            smarthost: z
+              .string()
+              .regex(/^[-a-z0-9.]+:[0-9]{2,5}$/, 'must be "host:port" such as "smtp.example.com:587"'),
+            authUsername: z.string().min(1).optional(),
+          })
+          .optional(),
+        /** 5xx share of a service's requests that pages (0.05 = 5%). */
+        errorRatio: z.number().gt(0).lt(1).default(0.05),
+        /** p99 latency of a service's requests that warns, in milliseconds. */
+        latencyP99Ms: z.int().min(1).default(1000),
+        /** Node memory in use (percent of allocatable) that warns. The user tracks 74% as normal and 83% as too high. */
+        nodeMemoryWarningPercent: z.int().min(1).max(100).default(83),
+        /** Node memory in use that is critical: evictions and OOM kills are close. */
+        nodeMemoryCriticalPercent: z.int().min(1).max(100).default(92),
+        /** Days before a certificate expires that warns. */
+        certExpiryDays: z.int().min(1).max(90).default(14),
+        /** How many standard deviations from its weekly baseline a service may drift before the anomaly alert. */
+        anomalyZScore: z.number().min(1).max(10).default(3),
+        /** Base URL of docs/runbooks in your Git host; each alert then links <base>/<Alert>.md. */
+        runbookBaseUrl: url.optional(),
+      })
+      .prefault({}),
+  })
+  .superRefine((o, ctx) => {
+    const exposedWithJwt = o.prometheus.expose === "jwt" || o.alertmanager.expose === "jwt";
+    if (exposedWithJwt && !o.exposeAuth) {
+      ctx.addIssue({ code: "custom", path: ["exposeAuth"], message: 'is required when a tool has expose: "jwt"' });
+    }
+    if (o.kiali.auth === "openid" && !o.kiali.openid) {
+      ctx.addIssue({ code: "custom", path: ["kiali", "openid"], message: 'is required when kiali.auth is "openid"' });
+    }
+    if (o.loki.mode === "SimpleScalable" && !o.loki.azure) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["loki", "azure"],
+        message: 'is required when loki.mode is "SimpleScalable" (that mode needs object storage)',
+      });
+    }
+    if (o.alerts.nodeMemoryCriticalPercent <= o.alerts.nodeMemoryWarningPercent) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts", "nodeMemoryCriticalPercent"],
+        message: `must be above nodeMemoryWarningPercent (${o.alerts.nodeMemoryWarningPercent})`,
+      });
+    }
+    const size = quantityValue(o.prometheus.storageSize) ?? 0;
+    const bound = Number(/^[0-9]+/.exec(o.prometheus.retentionSize)?.[0]) * unitBytes(o.prometheus.retentionSize);
+    if (bound >= size) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prometheus", "retentionSize"],
+        message: `must be below storageSize (${o.prometheus.storageSize}), or the volume fills before retention deletes`,
+      });
+    }
+  });
+export type ObservabilitySection = z.infer<typeof observabilitySection>;
+
+function unitBytes(size: string): number {
+  const unit = /[A-Z]+$/.exec(size)?.[0] ?? "B";
+  return { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }[unit] ?? 1;
+}
+
+/** A secret top-level key: declared here once, read as a Pulumi secret, never printed. */
+export interface SecretKey {
+  /** What the value is, for Pulumi.yaml and error messages. */
+  description: string;
+  /** A syntactically valid stand-in: the offline plan uses it when a stack does not set the key. */
+  example: string;
+  /** Why a value is malformed, in words that never include the value; undefined when it is fine. */
+  check(value: string): string | undefined;
+}
+
+/** The secret keys of this layer (`aks-mesh:<key>`), each a Pulumi secret string. */
+export const SECRET_CONFIG_KEYS: Readonly<Record<string, SecretKey>> = {
+  slackWebhookUrl: {
+    description: "Slack incoming-webhook URL Alertmanager posts alerts to (pulumi config set --secret slackWebhookUrl)",
+    example: "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    check: (v) =>
+      /^https:\/\/[^\s/]+\/\S+$/.test(v)
+        ? undefined
+        : "must be an https:// webhook URL (https://hooks.slack.com/services/...)",
+  },
+  alertEmailPassword: {
+    description: "SMTP password of the e-mail alert route (observability.alerts.email)",
+    example: "plan-example-smtp-password",
+    check: (v) => (v.length > 0 ? undefined : "must not be empty"),
+  },
+  kialiOidcClientSecret: {
+    description: "Client secret of Kiali's OIDC client, when observability.kiali.auth is openid",
+    example: "plan-example-oidc-client-secret",
+    check: (v) => (v.length > 0 ? undefined : "must not be empty"),
+  },
+};
+
+/** The secrets as Outputs marked secret, so they stay encrypted in state and masked in every output. */
+export interface ObservabilitySecrets {
+  slackWebhookUrl: pulumi.Output<string>;
+  alertEmailPassword?: pulumi.Output<string>;
+  kialiOidcClientSecret?: pulumi.Output<string>;
+}
+
+export type ObservabilityConfig = ObservabilitySection & { readonly secrets: ObservabilitySecrets };
+
+/**
+ * Validates the secret keys against the section and turns them into secret Outputs. Problems name the key and never
+ * the value. Keys the section does not need are ignored (the offline plan supplies every declared one).
+ */
+export function resolveObservabilitySecrets(
+  section: ObservabilitySection | undefined,
+  raw: Readonly<Record<string, string>>,
+  key: (name: string) => string,
+): { secrets?: ObservabilitySecrets; problems: string[] } {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const why = SECRET_CONFIG_KEYS[name]?.check(value);
+    if (why) problems.push(`${key(name)}: ${why} (value not shown: it is a secret)`);
+  }
+  if (!section?.enabled) return { problems };
+  const secret = (name: string) => (raw[name] !== undefined ? pulumi.secret(raw[name]) : undefined);
+  const slack = secret("slackWebhookUrl");
+  if (!slack) {
+    problems.push(
+      `${key("slackWebhookUrl")}: is required when observability is enabled; set it with ` +
+        "`pulumi config set --secret slackWebhookUrl <url>`",
+    );
+  }
+  if (section.kiali.auth === "openid" && raw.kialiOidcClientSecret === undefined) {
+    problems.push(`${key("kialiOidcClientSecret")}: is required when observability.kiali.auth is "openid"`);
+  }
+  if (!slack || problems.length > 0) return { problems };
+  const email = section.alerts.email ? secret("alertEmailPassword") : undefined;
+  const oidc = section.kiali.auth === "openid" ? secret("kialiOidcClientSecret") : undefined;
+  return {
+    problems,
+    secrets: {
+      slackWebhookUrl: slack,
+      ...(email ? { alertEmailPassword: email } : {}),
+      ...(oidc ? { kialiOidcClientSecret: oidc } : {}),
+    },
+  };
+}
+
+/** Rules between this section and the others; each message names the key to change. */
+export function observabilityCrossChecks(
+  o: ObservabilitySection | undefined,
+  others: { appHosts: string[]; meshNamespaces: string[]; gatewayNamespace: string; dnsZone?: string },
+  key: (path: string) => string,
+): string[] {
+  if (!o?.enabled) return [];
+  const problems: string[] = [];
+  if (others.appHosts.includes(o.host)) {
+    problems.push(
+      `${key("observability.host")}: "${o.host}" is also an application host in ingress.hosts; use its own host name`,
+    );
+  }
+  if (others.meshNamespaces.includes(o.namespace) || o.namespace === others.gatewayNamespace) {
+    problems.push(
+      `${key("observability.namespace")}: "${o.namespace}" is a mesh or gateway namespace; the monitoring ` +
+        "namespace must stay out of namespace-wide injection (each tool chooses its sidecar itself)",
+    );
+  }
+  if (others.dnsZone && o.host !== others.dnsZone && !o.host.endsWith(`.${others.dnsZone}`)) {
+    problems.push(`${key("observability.host")}: "${o.host}" is not in the DNS zone "${others.dnsZone}"`);
+  }
+  return problems;
+}
