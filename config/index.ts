@@ -30,7 +30,7 @@ export { SECRET_CONFIG_KEYS } from "./observability";
 export const CONFIG_NAMESPACE = "aks-mesh";
 
 /** Every top-level key of the namespace; anything else in a stack file is a typo. */
-const rootSchema = z.strictObject({
+export const rootSchema = z.strictObject({
   cluster: clusterSection,
   staticIp: staticIpSection.prefault({}),
   istio: istioSection.prefault({}),

@@ -57,7 +57,8 @@ export const resources = z
         });
       }
     }
-  });
+  })
+  .meta({ title: "resources" });
 export type Resources = z.infer<typeof resources>;
 
 /** Semantic version "MAJOR.MINOR.PATCH" (no "v" prefix, as Helm chart versions are published). */

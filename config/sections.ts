@@ -1,5 +1,6 @@
 // One schema per config section (a top-level `aks-mesh:<section>` key of Pulumi.<stack>.yaml). Every field carries its
-// meaning and default here, and only here: components receive the parsed values and never read pulumi.Config.
+// meaning (`.describe`) and default here, and only here: components receive the parsed values and never read
+// pulumi.Config, and the README's configuration reference is generated from these schemas (npm run docs:config).
 // Later areas (security, traffic, delivery, ops) add one section each.
 import { z } from "zod";
 import {
@@ -14,43 +15,61 @@ import {
   semver,
 } from "./primitives";
 
-/** Where the mesh runs: an existing AKS cluster (default), or one this stack creates. */
 export const clusterSection = z
   .strictObject({
-    /** "existing": read the cluster by resource group and name. "create": create it (fresh environments). */
-    mode: z.enum(["existing", "create"]).default("existing"),
-    /** Resource group of the cluster (created in mode "create"). */
-    resourceGroup: resourceGroupName,
-    /** Name of the AKS managed cluster. */
-    name: azureName,
-    /**
-     * How the Kubernetes provider authenticates:
-     * "user" — the cluster-user kubeconfig; on Entra ID clusters its kubelogin exec is set to `kubeloginMode`;
-     * "admin" — the local admin kubeconfig (only when local accounts are enabled);
-     * "context" — the ambient kubeconfig of the machine running Pulumi, with `kubeconfigContext`.
-     */
-    credentials: z.enum(["user", "admin", "context"]).default("user"),
-    /** kubelogin login mode for "user" credentials on Entra ID clusters (`kubelogin get-token --login <mode>`). */
-    kubeloginMode: z.enum(["azurecli", "workloadidentity", "msi", "spn"]).default("azurecli"),
-    /** Context of the ambient kubeconfig, with credentials "context". */
-    kubeconfigContext: z.string().min(1).optional(),
-    /**
-     * Let the Kubernetes provider adopt objects that already exist (provider option upsertExistingObjects).
-     * Only for the one `pulumi up` that takes over a hand-installed mesh; leave false otherwise.
-     */
-    upsertExistingObjects: z.boolean().default(false),
-    /** Settings for mode "create". */
+    mode: z
+      .enum(["existing", "create"])
+      .default("existing")
+      .describe('"existing": read the cluster by resource group and name; "create": create it (fresh environments).'),
+    resourceGroup: resourceGroupName.describe('Resource group of the cluster (created in mode "create").'),
+    name: azureName.describe("Name of the AKS managed cluster."),
+    credentials: z
+      .enum(["user", "admin", "context"])
+      .default("user")
+      .describe(
+        'How the Kubernetes provider authenticates: "user" — the cluster-user kubeconfig (kubelogin on Entra ID ' +
+          'clusters); "admin" — the local admin kubeconfig (local accounts only); "context" — the ambient kubeconfig ' +
+          "of the machine running Pulumi, with kubeconfigContext.",
+      ),
+    kubeloginMode: z
+      .enum(["azurecli", "workloadidentity", "msi", "spn"])
+      .default("azurecli")
+      .describe('kubelogin login mode for "user" credentials on Entra ID clusters (kubelogin get-token --login).'),
+    kubeconfigContext: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Context of the ambient kubeconfig, with credentials "context".'),
+    upsertExistingObjects: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let the Kubernetes provider adopt objects that already exist (provider upsertExistingObjects). Only for the " +
+          "one pulumi up that takes over a hand-installed mesh.",
+      ),
     create: z
       .strictObject({
-        location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name such as "koreacentral"'),
-        kubernetesVersion: z.string().regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.30"'),
-        nodeCount: z.int().min(1).max(100).default(2),
-        vmSize: z.string().min(1).default("Standard_D4s_v5"),
-        /** Availability zones of the system node pool; [] for regions without zones. */
-        zones: z.array(z.enum(["1", "2", "3"])).default([]),
-        tier: z.enum(["Free", "Standard"]).default("Free"),
+        location: z
+          .string()
+          .regex(/^[a-z0-9]+$/, 'must be an Azure region name such as "koreacentral"')
+          .describe("Azure region."),
+        kubernetesVersion: z
+          .string()
+          .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.30"')
+          .describe('Kubernetes version, "1.30" or "1.30.4".'),
+        nodeCount: z.int().min(1).max(100).default(2).describe("Nodes in the system pool."),
+        vmSize: z.string().min(1).default("Standard_D4s_v5").describe("VM size of the system pool."),
+        zones: z
+          .array(z.enum(["1", "2", "3"]))
+          .default([])
+          .describe("Availability zones of the system pool; [] for regions without zones."),
+        tier: z
+          .enum(["Free", "Standard"])
+          .default("Free")
+          .describe("AKS pricing tier; Standard adds the API server SLA."),
       })
-      .optional(),
+      .optional()
+      .describe('Settings of the cluster to create, for mode "create".'),
   })
   .superRefine((c, ctx) => {
     if (c.mode === "create" && !c.create) {
@@ -66,7 +85,8 @@ export const clusterSection = z
         message: 'is required when credentials is "context"',
       });
     }
-  });
+  })
+  .describe("Where the mesh runs: an existing AKS cluster (default), or one this stack creates.");
 
 const PUBLIC_IP_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/([-\w.()]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([-\w.]+)$/;
@@ -77,44 +97,52 @@ export function parsePublicIpId(id: string): { resourceGroup: string; name: stri
   return m ? { resourceGroup: m[1] as string, name: m[2] as string } : undefined;
 }
 
-/** The Standard static public IP the ingress gateway's load balancer answers on. */
 export const staticIpSection = z
   .strictObject({
-    /** Name of the public IP. Default: "pip-<project>-<stack>-ingress". Derived from adoptResourceId when adopting. */
-    name: azureName.optional(),
-    /**
-     * Resource group of the IP. Default: the cluster's node resource group (AKS may use it without extra rights).
-     * Any other group gets a Network Contributor role assignment for the cluster identity.
-     */
-    resourceGroup: resourceGroupName.optional(),
-    /** Availability zones; [] means no zone. Must match the existing IP when adopting. */
-    zones: z.array(z.enum(["1", "2", "3"])).default([]),
-    /**
-     * Give the cluster identity Network Contributor on the IP's resource group. Default: true when the IP is outside
-     * the node resource group (resourceGroup or adoptResourceId set). Set false when that role was granted by hand,
-     * or creating it again fails with RoleAssignmentExists.
-     */
-    grantNetworkContributor: z.boolean().optional(),
-    /** Azure tags on the IP. Must match the existing IP's tags when adopting. */
-    tags: z.record(z.string(), z.string()).default({}),
-    /** Azure resource id of an existing IP to adopt (Pulumi import) instead of creating one. */
+    name: azureName
+      .optional()
+      .describe(
+        'Name of the public IP. Default "pip-<project>-<stack>-ingress"; taken from adoptResourceId when adopting.',
+      ),
+    resourceGroup: resourceGroupName
+      .optional()
+      .describe(
+        "Resource group of the IP. Default: the cluster's node resource group, which AKS may use without extra rights.",
+      ),
+    grantNetworkContributor: z
+      .boolean()
+      .optional()
+      .describe(
+        "Give the cluster identity Network Contributor on the IP's resource group. Default: true when the IP is " +
+          "outside the node resource group. Set false when granted by hand, or Azure answers RoleAssignmentExists.",
+      ),
+    zones: z
+      .array(z.enum(["1", "2", "3"]))
+      .default([])
+      .describe("Availability zones; [] for none. Must match the existing IP when adopting."),
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Azure tags on the IP. Must match the existing IP's tags when adopting."),
     adoptResourceId: z
       .string()
       .refine((id) => parsePublicIpId(id) !== undefined, {
         message:
           "must be a public IP resource id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Network/publicIPAddresses/<name>",
       })
-      .optional(),
-    /** The address this IP must have (DNS points at it). A mismatch after import fails the update. */
-    expectedAddress: ipv4.optional(),
-    /** Azure DNS zone to publish an A record for every mesh host in (optional). */
+      .optional()
+      .describe("Azure resource id of an existing IP to adopt (Pulumi import) instead of creating one."),
+    expectedAddress: ipv4
+      .optional()
+      .describe("The address the IP must have (DNS points at it); a mismatch after import fails the update."),
     dns: z
       .strictObject({
-        zoneName: hostName,
-        resourceGroup: resourceGroupName,
-        ttl: z.int().min(1).max(86400).default(300),
+        zoneName: hostName.describe("The Azure DNS zone."),
+        resourceGroup: resourceGroupName.describe("Resource group of the zone."),
+        ttl: z.int().min(1).max(86400).default(300).describe("Record TTL in seconds."),
       })
-      .optional(),
+      .optional()
+      .describe("Azure DNS zone to publish an A record for every mesh host in; omit to manage DNS elsewhere."),
   })
   .superRefine((s, ctx) => {
     const adopted = s.adoptResourceId ? parsePublicIpId(s.adoptResourceId) : undefined;
@@ -133,81 +161,106 @@ export const staticIpSection = z
         message: `is "${s.resourceGroup}" but adoptResourceId is in "${adopted.resourceGroup}"`,
       });
     }
-  });
+  })
+  .describe("The Standard static public IP the ingress gateway's load balancer answers on (always protected).");
 
-/** The Istio control plane (charts base and istiod). */
-export const istioSection = z.strictObject({
-  /** Istio version: chart versions and proxy image tag. Istio objects use the v1 APIs, served from 1.22. */
-  version: semver
-    .refine((v) => {
-      const m = /^([0-9]+)\.([0-9]+)\.[0-9]+$/.exec(v);
-      if (!m) return true; // the format error above already says what is wrong
-      return Number(m[1]) > 1 || Number(m[2]) >= 22;
-    }, "must be 1.22.0 or later (the v1 Istio APIs this program writes are served from 1.22)")
-    .default("1.23.4"),
-  /** Control-plane revision. Default: the version with dots as dashes ("1-23-4"), so upgrades can run side by side. */
-  revision: dnsLabel.optional(),
-  /** Helm repository of the Istio charts. */
-  chartRepository: z.url({ message: "must be a URL" }).default("https://istio-release.storage.googleapis.com/charts"),
-  /** Image registry of istiod and the proxies (global.hub); a mirror such as an ACR works too. */
-  hub: z.string().min(1).default("docker.io/istio"),
-  /** meshConfig.outboundTrafficPolicy.mode: ALLOW_ANY lets sidecars reach unknown hosts; REGISTRY_ONLY blocks them. */
-  outboundTrafficPolicy: z.enum(["ALLOW_ANY", "REGISTRY_ONLY"]).default("ALLOW_ANY"),
-  /** Envoy access logs on stdout (meshConfig.accessLogFile) and their encoding. */
-  accessLog: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      encoding: z.enum(["TEXT", "JSON"]).default("JSON"),
-    })
-    .prefault({}),
-  /** istiod (pilot) sizing: replicaCount / autoscaleMin, autoscaleMax and resources. */
-  pilot: z
-    .strictObject({
-      minReplicas: z.int().min(1).default(1),
-      maxReplicas: z.int().min(1).default(5),
-      resources: resources.default({ requests: { cpu: "500m", memory: "2Gi" } }),
-    })
-    .prefault({})
-    .refine((p) => p.maxReplicas >= p.minReplicas, { message: "maxReplicas must be at least minReplicas" }),
-  /** Sidecar proxy resources (global.proxy.resources). Default requests 100m/128Mi, memory limit 1Gi. */
-  proxy: z
-    .strictObject({
-      resources: resources.default({
-        requests: { cpu: "100m", memory: "128Mi" },
-        limits: { cpu: "2000m", memory: "1Gi" },
-      }),
-    })
-    .prefault({}),
-  /** How long a Helm release may take to become ready, in seconds. */
-  helmTimeoutSeconds: z.int().min(60).max(3600).default(600),
-});
+export const istioSection = z
+  .strictObject({
+    version: semver
+      .refine((v) => {
+        const m = /^([0-9]+)\.([0-9]+)\.[0-9]+$/.exec(v);
+        if (!m) return true; // the format error above already says what is wrong
+        return Number(m[1]) > 1 || Number(m[2]) >= 22;
+      }, "must be 1.22.0 or later (the v1 Istio APIs this program writes are served from 1.22)")
+      .default("1.23.4")
+      .describe("Istio version: the chart versions and the proxy image tag."),
+    revision: dnsLabel
+      .optional()
+      .describe('Control-plane revision. Default: the version with dashes ("1-23-4"), so upgrades run side by side.'),
+    chartRepository: z
+      .url({ message: "must be a URL" })
+      .default("https://istio-release.storage.googleapis.com/charts")
+      .describe("Helm repository of the Istio charts."),
+    hub: z
+      .string()
+      .min(1)
+      .default("docker.io/istio")
+      .describe("Image registry of istiod and the proxies (global.hub); a mirror such as an ACR works too."),
+    outboundTrafficPolicy: z
+      .enum(["ALLOW_ANY", "REGISTRY_ONLY"])
+      .default("ALLOW_ANY")
+      .describe("meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY blocks hosts the mesh does not know."),
+    accessLog: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Envoy access logs on stdout (meshConfig.accessLogFile)."),
+        encoding: z
+          .enum(["TEXT", "JSON"])
+          .default("JSON")
+          .describe("meshConfig.accessLogEncoding; JSON is parsed by Loki without a regex."),
+      })
+      .prefault({})
+      .describe("Envoy access logs."),
+    pilot: z
+      .strictObject({
+        minReplicas: z.int().min(1).default(1).describe("istiod replicas (pilot.replicaCount, autoscaleMin)."),
+        maxReplicas: z.int().min(1).default(5).describe("istiod autoscaling ceiling (pilot.autoscaleMax)."),
+        resources: resources
+          .default({ requests: { cpu: "500m", memory: "2Gi" } })
+          .describe("istiod container resources (pilot.resources)."),
+      })
+      .prefault({})
+      .refine((p) => p.maxReplicas >= p.minReplicas, { message: "maxReplicas must be at least minReplicas" })
+      .describe("istiod sizing."),
+    proxy: z
+      .strictObject({
+        resources: resources
+          .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1Gi" } })
+          .describe("Sidecar resources (global.proxy.resources): requests 100m/128Mi, memory limit 1Gi by default."),
+      })
+      .prefault({})
+      .describe("Envoy sidecars."),
+    helmTimeoutSeconds: z
+      .int()
+      .min(60)
+      .max(3600)
+      .default(600)
+      .describe("How long a Helm release may take to become ready."),
+  })
+  .describe("The Istio control plane: Helm releases istio-base and istiod-<revision>.");
 
-/** The ingress gateway workload, deployed as Istio documents manual gateway deployment (see README). */
 export const ingressGatewaySection = z
   .strictObject({
-    /** Namespace of the gateway workload (created unless it is istio-system). */
-    namespace: dnsLabel.default("istio-ingress"),
-    /** Name of the Deployment, Service and ServiceAccount; the pods carry app=<name>, istio=<name without istio->. */
-    name: dnsLabel.default("istio-ingressgateway"),
-    /** HorizontalPodAutoscaler bounds and CPU target. */
+    namespace: dnsLabel
+      .default("istio-ingress")
+      .describe("Namespace of the gateway workload (created unless it is istio-system)."),
+    name: dnsLabel
+      .default("istio-ingressgateway")
+      .describe(
+        "Name of its Deployment, Service and ServiceAccount; pods carry app=<name>, istio=<name without istio->.",
+      ),
     autoscaling: z
       .strictObject({
-        minReplicas: z.int().min(1).default(1),
-        maxReplicas: z.int().min(1).default(5),
-        targetCPUUtilizationPercentage: z.int().min(1).max(100).default(80),
+        minReplicas: z.int().min(1).default(1).describe("HorizontalPodAutoscaler minimum."),
+        maxReplicas: z.int().min(1).default(5).describe("HorizontalPodAutoscaler maximum."),
+        targetCPUUtilizationPercentage: z.int().min(1).max(100).default(80).describe("CPU target of the autoscaler."),
       })
-      .prefault({}),
-    /** PodDisruptionBudget minAvailable; omit for none. Must stay below minReplicas or node drains would block. */
-    podDisruptionBudget: z.strictObject({ minAvailable: z.int().min(1) }).optional(),
-    /** Resources of the gateway's Envoy. */
-    resources: resources.default({
-      requests: { cpu: "100m", memory: "128Mi" },
-      limits: { cpu: "2000m", memory: "1Gi" },
-    }),
-    /** Service externalTrafficPolicy. Local keeps client source IPs and skips a second hop. */
-    externalTrafficPolicy: z.enum(["Local", "Cluster"]).default("Local"),
-    /** Client ranges allowed by the load balancer; [] allows all. */
-    loadBalancerSourceRanges: z.array(cidr).default([]),
+      .prefault({})
+      .describe("Replica bounds; the HPA owns the replica count."),
+    podDisruptionBudget: z
+      .strictObject({ minAvailable: z.int().min(1).describe("Pods kept through voluntary disruptions.") })
+      .optional()
+      .describe("PodDisruptionBudget; omit for none. minAvailable must stay below autoscaling.minReplicas."),
+    resources: resources
+      .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1Gi" } })
+      .describe("Resources of the gateway's Envoy."),
+    externalTrafficPolicy: z
+      .enum(["Local", "Cluster"])
+      .default("Local")
+      .describe("Service externalTrafficPolicy; Local keeps client source IPs and skips a second hop."),
+    loadBalancerSourceRanges: z
+      .array(cidr)
+      .default([])
+      .describe("Client CIDRs the load balancer admits; [] admits all."),
   })
   .superRefine((g, ctx) => {
     if (g.autoscaling.maxReplicas < g.autoscaling.minReplicas) {
@@ -220,47 +273,37 @@ export const ingressGatewaySection = z
         message: `must be lower than autoscaling.minReplicas (${g.autoscaling.minReplicas}), or a node drain can never evict a gateway pod`,
       });
     }
-  });
+  })
+  .describe("The ingress gateway workload, deployed as Istio documents manual gateway deployment.");
+
+const path = z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"');
 
 const route = z.strictObject({
-  /** URI prefix matched (what the NGINX Ingress path was). */
-  prefix: z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"'),
-  /** Kubernetes Service that receives the traffic. */
-  service: dnsLabel,
-  /** Namespace of that Service. */
-  namespace: dnsLabel,
-  /** Service port. */
-  port: z.int().min(1).max(65535),
-  /** Replace the matched prefix with this one before forwarding (HTTPRewrite.uri). */
-  rewrite: z
-    .string()
-    .regex(/^\/[^\s]*$/, 'must be a path starting with "/"')
-    .optional(),
-  /** Route timeout (HTTPRoute.timeout). */
-  timeout: durationSeconds.optional(),
+  prefix: path.describe("URI prefix matched (what the NGINX Ingress path was)."),
+  service: dnsLabel.describe("Kubernetes Service that receives the traffic."),
+  namespace: dnsLabel.describe("Namespace of that Service."),
+  port: z.int().min(1).max(65535).describe("Service port."),
+  rewrite: path.optional().describe("Replace the matched prefix with this path before forwarding."),
+  timeout: durationSeconds.optional().describe('Route timeout, e.g. "30s".'),
 });
 
-/** A host served by the ingress gateway. */
 export const hostEntry = z.strictObject({
-  host: hostName,
-  /** HTTPS with a certificate from a Kubernetes TLS Secret in the gateway namespace; HTTP then redirects to HTTPS. */
+  host: hostName.describe("Fully qualified host name."),
   tls: z
     .strictObject({
-      credentialName: dnsLabel,
-      httpsRedirect: z.boolean().default(true),
+      credentialName: dnsLabel.describe("Kubernetes TLS Secret in the gateway namespace."),
+      httpsRedirect: z.boolean().default(true).describe("Redirect HTTP to HTTPS."),
     })
-    .optional(),
-  /** Path prefixes and the Service each goes to. */
-  routes: z.array(route).min(1, "must list at least one route"),
+    .optional()
+    .describe("Serve HTTPS with this certificate; omit for HTTP only."),
+  routes: z.array(route).min(1, "must list at least one route").describe("Path prefixes and the Service each goes to."),
 });
 export type HostEntry = z.infer<typeof hostEntry>;
 
-/** Application hosts and their routes (what the NGINX Ingress rules used to do). */
 export const ingressSection = z
   .strictObject({
-    /** Name of the Istio Gateway object every host binds to. */
-    gatewayName: dnsLabel.default("public-gateway"),
-    hosts: z.array(hostEntry).default([]),
+    gatewayName: dnsLabel.default("public-gateway").describe("Name of the Istio Gateway object every host binds to."),
+    hosts: z.array(hostEntry).default([]).describe("Application hosts and their routes."),
   })
   .superRefine((ing, ctx) => {
     const seen = new Set<string>();
@@ -280,26 +323,34 @@ export const ingressSection = z
         prefixes.add(r.prefix);
       });
     });
-  });
+  })
+  .describe("Application hosts and routes on the public Gateway (what the NGINX Ingress rules used to do).");
 
-/** An application namespace whose pods get Envoy sidecars from this stack's control-plane revision. */
 export const meshNamespace = z.strictObject({
-  name: dnsLabel,
-  /** true: the namespace exists and is only labelled (Server-Side Apply patch); false: this stack creates it. */
-  existing: z.boolean().default(true),
+  name: dnsLabel.describe("Namespace name."),
+  existing: z
+    .boolean()
+    .default(true)
+    .describe(
+      "true: the namespace exists and only gets the label (server-side apply patch); false: the stack creates it.",
+    ),
 });
 
-export const meshNamespacesSection = z.array(meshNamespace).superRefine((list, ctx) => {
-  const seen = new Set<string>();
-  list.forEach((ns, i) => {
-    if (seen.has(ns.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${ns.name}" is listed twice` });
-    if (["kube-system", "kube-public", "kube-node-lease", "istio-system"].includes(ns.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [i, "name"],
-        message: `"${ns.name}" is a system namespace and must not get sidecars`,
-      });
-    }
-    seen.add(ns.name);
-  });
-});
+export const meshNamespacesSection = z
+  .array(meshNamespace)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((ns, i) => {
+      if (seen.has(ns.name))
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${ns.name}" is listed twice` });
+      if (["kube-system", "kube-public", "kube-node-lease", "istio-system"].includes(ns.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "name"],
+          message: `"${ns.name}" is a system namespace and must not get sidecars`,
+        });
+      }
+      seen.add(ns.name);
+    });
+  })
+  .describe("Application namespaces whose pods get sidecars from this stack's revision (label istio.io/rev).");

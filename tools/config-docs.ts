@@ -1,0 +1,103 @@
+// npm run docs:config [-- --check]
+// Generates the README's configuration reference from the config schemas (descriptions, types, defaults), so the
+// README cannot drift from what the program accepts. --check exits 1 when README.md is out of date.
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { CONFIG_NAMESPACE, rootSchema, SECRET_CONFIG_KEYS } from "../config";
+
+const README = path.resolve(__dirname, "..", "README.md");
+const BEGIN = "<!-- CONFIG-REFERENCE -->";
+const END = "<!-- /CONFIG-REFERENCE -->";
+
+interface JsonSchema {
+  /** Named value types (config/primitives.ts), shown by name instead of expanded. */
+  title?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: boolean | JsonSchema;
+  anyOf?: JsonSchema[];
+  format?: string;
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+function typeOf(s: JsonSchema): string {
+  if (s.title === "resources") return "resources (`requests`/`limits` of `cpu`, `memory` quantities)";
+  if (s.title) return s.title;
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(" \\| ");
+  if (s.anyOf) return s.anyOf.map(typeOf).join(" or ");
+  if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
+  if (s.type === "object" && !s.properties && typeof s.additionalProperties === "object") {
+    return `map of ${typeOf(s.additionalProperties)}`;
+  }
+  if (s.format === "ipv4") return "IPv4 address";
+  if (s.format === "cidrv4") return "IPv4 CIDR";
+  if (s.format === "uri") return "URL";
+  return Array.isArray(s.type) ? s.type.join(" or ") : (s.type ?? "any");
+}
+
+function defaultOf(s: JsonSchema, required: boolean): string {
+  if (s.default !== undefined) {
+    const json = JSON.stringify(s.default);
+    return json === "{}" && s.type === "object" ? "(defaults below)" : `\`${json}\``;
+  }
+  return required ? "**required**" : "—";
+}
+
+/** One row per key, depth first; objects in lists are described through "[]". */
+function rows(schema: JsonSchema, key: string, required: boolean, out: string[][]): void {
+  out.push([`\`${key}\``, typeOf(schema), defaultOf(schema, required), cell(schema.description ?? "")]);
+  if (schema.title) return; // a named value type, documented once by its type
+  const object = schema.type === "array" ? schema.items : schema;
+  const prefix = schema.type === "array" ? `${key}[]` : key;
+  for (const [name, child] of Object.entries(object?.properties ?? {})) {
+    rows(child, `${prefix}.${name}`, object?.required?.includes(name) ?? false, out);
+  }
+}
+
+export function configReference(): string {
+  const json = z.toJSONSchema(rootSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const out: string[][] = [];
+  for (const [name, section] of Object.entries(json.properties ?? {})) {
+    rows(section, `${CONFIG_NAMESPACE}:${name}`, json.required?.includes(name) ?? false, out);
+  }
+  for (const [name, secret] of Object.entries(SECRET_CONFIG_KEYS)) {
+    out.push([
+      `\`${CONFIG_NAMESPACE}:${name}\``,
+      "secret string",
+      "—",
+      cell(`${secret.description} (set with --secret)`),
+    ]);
+  }
+  const header = ["Key", "Type", "Default", "Meaning"];
+  return [header, header.map(() => "---"), ...out].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+/** README.md with the reference block replaced by `table`. */
+export function withReference(readme: string, table: string): string {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
+  return `${readme.slice(0, start + BEGIN.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
+
+if (require.main === module) {
+  const readme = fs.readFileSync(README, "utf8");
+  const updated = withReference(readme, configReference());
+  if (process.argv.includes("--check")) {
+    if (updated !== readme) {
+      console.error("README.md's configuration reference is out of date: run npm run docs:config");
+      process.exit(1);
+    }
+  } else {
+    fs.writeFileSync(README, updated);
+    console.log("README.md: configuration reference regenerated");
+  }
+}
