@@ -85,7 +85,8 @@ export function withReference(readme: string, table: string): string {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
-  return `${readme.slice(0, start + BEGIN.length)}\n\n${table}\n\n${readme.slice(end)}`;
+  // Prettier would realign the table and the check would never match; the block is generated, so it is left alone.
+  return `${readme.slice(0, start + BEGIN.length)}\n<!-- prettier-ignore-start -->\n${table}\n<!-- prettier-ignore-end -->\n${readme.slice(end)}`;
 }
 
 if (require.main === module) {
