@@ -6,6 +6,7 @@ import { loadConfig } from "./config";
 import { AksCluster, type ClusterHandle, ExistingCluster } from "./components/cluster";
 import { DnsRecords, HostRoutes, IngressGateway, PublicGateway, StaticIp } from "./components/ingress";
 import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
+import { Observability, tracingExtensionProvider } from "./components/observability";
 
 /** Stack outputs: what operators need after `pulumi up`. */
 interface StackOutputs {
@@ -18,6 +19,12 @@ interface StackOutputs {
   istioRevision: string;
   /** Kubeconfig of the cluster (a secret), only when this stack created the cluster. */
   kubeconfig?: pulumi.Output<string>;
+  /** URL of every monitoring tool (Kiali, Grafana, Jaeger; Prometheus and Alertmanager when exposed). */
+  monitoringUrls?: Record<string, string>;
+  /** Grafana's generated admin password (a secret: `pulumi stack output --show-secrets grafanaAdminPassword`). */
+  grafanaAdminPassword?: pulumi.Output<string>;
+  /** Secret in the monitoring namespace holding Kiali's long-lived login token (README "Kiali"). */
+  kialiLoginTokenSecret?: string;
 }
 
 export = (): StackOutputs => {
@@ -68,6 +75,7 @@ export = (): StackOutputs => {
       pilot: cfg.istio.pilot,
       proxyResources: cfg.istio.proxy.resources,
       timeoutSeconds: cfg.istio.helmTimeoutSeconds,
+      extensionProviders: cfg.observability ? [tracingExtensionProvider(cfg.observability.namespace)] : [],
     },
     onCluster,
   );
@@ -95,6 +103,9 @@ export = (): StackOutputs => {
 
   // 6. Hosts: one Gateway for every host of the mesh, then the application routes.
   const hosts = cfg.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gateway.namespace, tls: h.tls }));
+  const monitoring = cfg.observability;
+  if (monitoring) hosts.push({ host: monitoring.host, routesNamespace: monitoring.namespace, tls: monitoring.tls });
+  let observability: Observability | undefined;
   if (hosts.length > 0) {
     const publicGateway = new PublicGateway(
       "public-gateway",
@@ -106,6 +117,22 @@ export = (): StackOutputs => {
       { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: cfg.ingress.hosts },
       { ...onCluster, dependsOn: istio.ready },
     );
+    // 6b. Observability: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, mesh tracing, the
+    // monitoring host's routes.
+    if (monitoring) {
+      observability = new Observability(
+        "observability",
+        {
+          config: monitoring,
+          revision: istio.revision,
+          gatewayRef: publicGateway.ref,
+          gateway: { namespace: gateway.namespace, name: cfg.ingressGateway.name, selector: gateway.selector },
+          gatewayAddress: cfg.staticIp.expectedAddress,
+          controlPlane: istio.ready,
+        },
+        onCluster,
+      );
+    }
   }
 
   // 7. DNS A records for every host, when the zone is in Azure DNS.
@@ -125,5 +152,14 @@ export = (): StackOutputs => {
     istioVersion: istio.version,
     istioRevision: istio.revision,
     ...(cluster instanceof AksCluster ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
+    ...(observability
+      ? {
+          monitoringUrls: observability.urls,
+          grafanaAdminPassword: pulumi.secret(observability.grafanaAdminPassword),
+          ...(observability.kialiLoginTokenSecret
+            ? { kialiLoginTokenSecret: observability.kialiLoginTokenSecret }
+            : {}),
+        }
+      : {}),
   };
 };

@@ -31,7 +31,7 @@ export const observabilitySection = z
   .strictObject({
     /** Deploy the observability layer. false removes every tool (PVCs are kept: README "Rolling back"). */
     enabled: z.boolean().default(true),
-    /** Namespace of every tool and of the monitoring VirtualService. Created by the stack, not enrolled in the mesh. */
+    /** Namespace of every tool and of the monitoring VirtualService, created by the stack (tools opt in/out of sidecars). */
     namespace: dnsLabel.default("monitoring"),
     /** Host name of the monitoring UIs (/kiali, /grafana, /jaeger, ...), served by the public ingress Gateway. */
     host: hostName,
@@ -336,8 +336,8 @@ export function observabilityCrossChecks(
   }
   if (others.meshNamespaces.includes(o.namespace) || o.namespace === others.gatewayNamespace) {
     problems.push(
-      `${key("observability.namespace")}: "${o.namespace}" is a mesh or gateway namespace; the monitoring ` +
-        "namespace must stay out of namespace-wide injection (each tool chooses its sidecar itself)",
+      `${key("observability.namespace")}: "${o.namespace}" is already a mesh or gateway namespace; the ` +
+        "observability layer creates and owns its namespace, so give it one of its own",
     );
   }
   if (others.dnsZone && o.host !== others.dnsZone && !o.host.endsWith(`.${others.dnsZone}`)) {

@@ -1,0 +1,15 @@
+export { CHARTS, type ChartRef, type Tool } from "./charts";
+export { ENDPOINTS, internalUrl, publicUrl, type RoutedTool } from "./paths";
+export { SIDECAR, sidecarLabels } from "./mesh";
+export { Prometheus, type PrometheusArgs, alertmanagerConfig } from "./prometheus";
+export { Grafana, type GrafanaArgs, grafanaDatasources, ISTIO_DASHBOARDS } from "./grafana";
+export { Loki, type LokiArgs, lokiUrl, lokiValues } from "./loki";
+export { LogShipper, type LogShipperArgs, alloyConfig } from "./alloy";
+export { Jaeger, type JaegerArgs, jaegerConfig } from "./jaeger";
+export { Kiali, type KialiArgs, KIALI_LOGIN_ACCOUNT, KIALI_VIEWER_ROLE } from "./kiali";
+export { MeshTracing, type MeshTracingArgs, tracingExtensionProvider, TRACING_PROVIDER } from "./tracing";
+export { MonitoringRoutes, type MonitoringRoutesArgs, monitoringHttpRoutes, routedTools } from "./routes";
+export { Observability, type ObservabilityArgs } from "./stack";
+export { alertRuleGroups, type AlertContext, type AlertThresholds } from "./alerts/rules";
+export { baselineRuleGroups, SERIES } from "./alerts/anomaly";
+export type { AlertRule, RecordingRule, RuleGroup } from "./alerts/types";

@@ -1,0 +1,175 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Resources } from "../../config";
+import { meshLabels } from "../shared";
+import { ISTIO_NAMESPACE } from "../istio";
+import { sidecarLabels } from "./mesh";
+import { ENDPOINTS, internalUrl } from "./paths";
+import { pinnedRelease } from "./release";
+import type { KialiValues } from "./values";
+
+export interface KialiArgs {
+  namespace: pulumi.Input<string>;
+  host: string;
+  https: boolean;
+  revision: string;
+  resources: Resources;
+  /** observability.kiali.auth: "token" (default) or "openid". Never anonymous. */
+  auth: "token" | "openid";
+  openid?: { issuerUri: string; clientId: string; usernameClaim: string };
+  /** The OIDC client secret (config aks-mesh:kialiOidcClientSecret), with auth "openid". */
+  oidcClientSecret?: pulumi.Input<string>;
+  timeoutSeconds: number;
+}
+
+/** The chart's ClusterRole for non-anonymous strategies (kiali-server templates/role-viewer.yaml: <instance>-viewer). */
+export const KIALI_VIEWER_ROLE = "kiali-viewer";
+/** ServiceAccount whose long-lived token is the login for the "token" strategy. */
+export const KIALI_LOGIN_ACCOUNT = "kiali-login";
+const SIGNING_KEY_SECRET = "kiali-signing-key";
+
+/**
+ * Kiali wired to Prometheus, Grafana and Jaeger, served under /kiali, never anonymous. The ServiceAccount-token problem
+ * is fixed in two places:
+ *   - the login token: `kubectl create token` tokens expire (one hour by default), so the stack creates a
+ *     `kiali-login` ServiceAccount bound to the read-only kiali-viewer role and a kubernetes.io/service-account-token
+ *     Secret for it, which the API server keeps valid until the Secret is deleted (README "Kiali" shows how to read it);
+ *   - the session signing key: the chart renders a random one on every upgrade, which logs everyone out and restarts
+ *     Kiali; a generated key in a Secret, mounted where Kiali v2 reads override credentials, keeps sessions stable.
+ */
+export class Kiali extends pulumi.ComponentResource {
+  readonly release: k8s.helm.v3.Release;
+  /** Name of the Secret holding the long-lived login token ("token" strategy). */
+  readonly loginTokenSecret?: string;
+
+  constructor(name: string, args: KialiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-mesh:observability:Kiali", name, {}, opts);
+    if (args.auth === "openid" && (!args.openid || !args.oidcClientSecret)) {
+      throw new Error(`Kiali ${name}: auth "openid" needs openid settings and the client secret`);
+    }
+    const labels = meshLabels("observability");
+    const inNs = (n: string) => ({ name: n, namespace: args.namespace, labels });
+    const children: pulumi.Resource[] = [];
+
+    const signingKey = new random.RandomPassword(
+      `${name}-signing-key`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    children.push(
+      new k8s.core.v1.Secret(
+        `${name}-signing-key`,
+        { metadata: inNs(SIGNING_KEY_SECRET), type: "Opaque", stringData: { "value.txt": signingKey.result } },
+        { parent: this },
+      ),
+    );
+    if (args.auth === "openid" && args.oidcClientSecret) {
+      // Kiali reads the OIDC client secret from the Secret named by deployment.secret_name ("kiali"), key oidc-secret.
+      children.push(
+        new k8s.core.v1.Secret(
+          `${name}-oidc`,
+          {
+            metadata: inNs("kiali"),
+            type: "Opaque",
+            stringData: { "oidc-secret": pulumi.secret(args.oidcClientSecret) },
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    const e = ENDPOINTS.kiali;
+    const scheme = args.https ? "https" : "http";
+    const values = pulumi.output(args.namespace).apply((namespace): KialiValues => ({
+      auth: {
+        strategy: args.auth,
+        openid:
+          args.auth === "openid" && args.openid
+            ? {
+                client_id: args.openid.clientId,
+                issuer_uri: args.openid.issuerUri,
+                username_claim: args.openid.usernameClaim,
+                // AKS does not trust the Keycloak token, so Kiali queries the cluster with its own ServiceAccount.
+                disable_rbac: true,
+              }
+            : {},
+      },
+      deployment: {
+        resources: args.resources,
+        pod_labels: sidecarLabels("kiali", args.revision),
+        pod_annotations: {},
+        custom_secrets: [
+          { name: SIGNING_KEY_SECRET, mount: "/kiali-override-secrets/login-token-signing-key", optional: false },
+        ],
+      },
+      external_services: {
+        custom_dashboards: { enabled: true },
+        istio: { root_namespace: ISTIO_NAMESPACE },
+        prometheus: { url: internalUrl("prometheus", namespace) },
+        grafana: {
+          enabled: true,
+          internal_url: internalUrl("grafana", namespace),
+          external_url: `${scheme}://${args.host}${ENDPOINTS.grafana.path}`,
+          dashboards: [
+            { name: "Istio Service Dashboard" },
+            { name: "Istio Workload Dashboard" },
+            { name: "Istio Mesh Dashboard" },
+            { name: "Istio Control Plane Dashboard" },
+            { name: "Istio Performance Dashboard" },
+          ],
+        },
+        tracing: {
+          enabled: true,
+          provider: "jaeger",
+          internal_url: internalUrl("jaeger", namespace),
+          external_url: `${scheme}://${args.host}${ENDPOINTS.jaeger.path}`,
+          use_grpc: false,
+        },
+      },
+      istio_namespace: ISTIO_NAMESPACE,
+      // Overridden at start by the mounted signing-key Secret; a fixed string keeps the chart from rendering a
+      // random key (and a config checksum change) on every upgrade.
+      login_token: { signing_key: `secret:${SIGNING_KEY_SECRET}:value.txt` },
+      server: { web_root: e.path, web_fqdn: args.host, web_schema: scheme },
+    }));
+    this.release = pinnedRelease(
+      `${name}-release`,
+      "kiali",
+      { name: e.release, namespace: args.namespace, values, timeoutSeconds: args.timeoutSeconds },
+      { parent: this, dependsOn: children },
+    );
+
+    if (args.auth === "token") {
+      const account = new k8s.core.v1.ServiceAccount(
+        `${name}-login`,
+        { metadata: inNs(KIALI_LOGIN_ACCOUNT) },
+        { parent: this },
+      );
+      new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-login-viewer`,
+        {
+          metadata: { name: KIALI_LOGIN_ACCOUNT, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: KIALI_VIEWER_ROLE },
+          subjects: [{ kind: "ServiceAccount", name: KIALI_LOGIN_ACCOUNT, namespace: args.namespace }],
+        },
+        // The ClusterRole comes with the release.
+        { parent: this, dependsOn: [this.release, account] },
+      );
+      this.loginTokenSecret = `${KIALI_LOGIN_ACCOUNT}-token`;
+      new k8s.core.v1.Secret(
+        `${name}-login-token`,
+        {
+          metadata: {
+            ...inNs(this.loginTokenSecret),
+            annotations: { "kubernetes.io/service-account.name": KIALI_LOGIN_ACCOUNT },
+          },
+          // The token controller fills in data.token: it is no input; the provider keeps Secret data encrypted in state.
+          type: "kubernetes.io/service-account-token",
+        },
+        { parent: this, dependsOn: [account] },
+      );
+    }
+    this.registerOutputs({ loginTokenSecret: this.loginTokenSecret });
+  }
+}
