@@ -33,7 +33,7 @@ export interface StaticIpArgs {
 export class StaticIp extends pulumi.ComponentResource {
   /** The Azure resource. */
   readonly publicIp: azureNetwork.PublicIPAddress;
-  /** Name of the IP, for the AKS annotation service.beta.kubernetes.io/azure-pip-name. */
+  /** Name of the IP, for the AKS annotation service.beta.kubernetes.io/azure-pip-name; known once the address check passed. */
   readonly name: pulumi.Output<string>;
   /** Resource group of the IP, for service.beta.kubernetes.io/azure-load-balancer-resource-group. */
   readonly resourceGroupName: pulumi.Output<string>;
@@ -83,21 +83,29 @@ export class StaticIp extends pulumi.ComponentResource {
       );
     }
 
-    this.name = this.publicIp.name;
-    this.resourceGroupName = pulumi.output(args.resourceGroupName);
     const expected = args.expectedAddress;
+    // Adopting the wrong IP would silently move every DNS name. The address is checked before anything binds to the
+    // IP: the name the gateway Service uses is only released once the check has passed.
     this.address = this.publicIp.ipAddress.apply((actual) => {
-      // Adopting the wrong IP would silently move every DNS name: fail the update instead.
       if (expected && actual && actual !== expected) {
-        void pulumi.log.error(
+        throw new pulumi.ResourceError(
           `public IP ${args.name} has address ${actual}, but config staticIp.expectedAddress is ${expected}: ` +
             "check staticIp.adoptResourceId before continuing",
           this,
+          true,
         );
       }
       return actual ?? "";
     });
+    this.name = pulumi.all([this.publicIp.name, this.address]).apply(([ipName]) => ipName);
+    this.resourceGroupName = pulumi.output(args.resourceGroupName);
 
-    this.registerOutputs({ name: this.name, address: this.address, resourceGroupName: this.resourceGroupName });
+    // The state records the IP as Azure reports it; the checked values above are for consumers, whose registration
+    // then fails with the check's message.
+    this.registerOutputs({
+      name: this.publicIp.name,
+      address: this.publicIp.ipAddress,
+      resourceGroupName: this.resourceGroupName,
+    });
   }
 }

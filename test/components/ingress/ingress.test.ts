@@ -1,5 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
-import { type Harness, mockRuntime, valueOf } from "../../harness";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { type Harness, mockRuntime, ROOT, valueOf } from "../../harness";
 import type * as Ingress from "../../../components/ingress";
 
 const ADOPT_ID =
@@ -144,25 +145,20 @@ describe("StaticIp", () => {
     expect(await valueOf(adopted.address)).toBe("20.249.144.238");
   });
 
-  test("fails the update when the adopted IP is not the expected address, before DNS moves", async () => {
-    const logged = jest.spyOn(pulumi.log, "error").mockResolvedValue();
-    const wrong = new ingress.StaticIp("wrong", {
-      name: "pip-prod",
-      resourceGroupName: "rg-net",
-      grantNetworkContributor: false,
-      location: "koreacentral",
-      zones: [],
-      tags: {},
-      clusterPrincipalId: "principal-1",
-      adoptResourceId: ADOPT_ID,
-      expectedAddress: "20.249.144.1",
-    });
-    await valueOf(wrong.address);
-    expect(logged).toHaveBeenCalledWith(
-      expect.stringMatching(/has address 20\.249\.144\.238, but config staticIp\.expectedAddress is 20\.249\.144\.1/),
-      wrong,
+  test("stops before binding the gateway when the adopted IP is not the expected address", () => {
+    const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
+    const out = execFileSync(process.execPath, [tsNode, "--transpile-only", "test/support/adopt-wrong-ip.ts"], {
+      cwd: ROOT,
+    }).toString();
+    const { registered, errors } = JSON.parse(out) as { registered: string[]; errors: string[] };
+    expect(registered).toContain("azure-native:network:PublicIPAddress");
+    expect(registered).toContain("kubernetes:apps/v1:Deployment");
+    expect(registered).not.toContain("kubernetes:core/v1:Service");
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/has address 20\.249\.144\.238, but config staticIp\.expectedAddress is 20\.249\.144\.1/),
+      ]),
     );
-    logged.mockRestore();
   });
 });
 
