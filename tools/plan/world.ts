@@ -124,6 +124,12 @@ export function planMocks(world: WorldOptions): pulumi.runtime.Mocks {
             },
           };
         }
+        case "random:index/randomPassword:RandomPassword":
+          // A generated secret: a stable stand-in of the requested length, never a real password.
+          return {
+            id: args.id || `${args.name}-id`,
+            state: { ...inputs, result: "p".repeat(typeof inputs.length === "number" ? inputs.length : 16) },
+          };
         default:
           return { id: args.id || `${args.name}-id`, state: inputs };
       }
