@@ -134,8 +134,8 @@ test("keeps Grafana free of anonymous access by default", () => {
 });
 
 test("provisions Prometheus, Loki and Jaeger datasources linked trace-to-logs and logs-to-trace", () => {
-  const ds = values("grafana").datasources["datasources.yaml"].datasources as Values[];
-  expect(ds.map((d) => d.type)).toEqual(["prometheus", "loki", "jaeger", "alertmanager"]);
+  const ds = values("grafana").datasources["datasources.yaml"].datasources as Values;
+  expect(ds.map((d: Values) => d.type)).toEqual(["prometheus", "loki", "jaeger", "alertmanager"]);
   expect(ds[0].url).toBe("http://prometheus-server.monitoring.svc.cluster.local:80/prometheus");
   expect(ds[1].jsonData.derivedFields[0].datasourceUid).toBe("jaeger");
   expect(ds[2].jsonData.tracesToLogsV2.datasourceUid).toBe("loki");
@@ -215,5 +215,6 @@ test("collects every container's logs with namespace, pod and container labels",
 
 test("secret config values are Outputs marked secret", async () => {
   const cfg = parseConfig(raw, { project: "aks-mesh", stack: "test" });
-  expect(await cfg.observability!.secrets.slackWebhookUrl.isSecret).toBe(true);
+  const output = cfg.observability!.secrets.slackWebhookUrl as unknown as { isSecret: Promise<boolean> };
+  expect(await output.isSecret).toBe(true);
 });
