@@ -6,6 +6,7 @@ import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
 import { istioInstallPolicies } from "./istio-install";
 import { meshHygienePolicies } from "./mesh-hygiene";
+import { observabilityPolicies } from "./observability";
 import { proxyPolicies } from "./proxy";
 import { securityPolicies } from "./security";
 
@@ -17,6 +18,7 @@ const policies: Policies = [
   ...securityPolicies,
   ...analyzePolicies,
   ...meshHygienePolicies,
+  ...observabilityPolicies,
 ];
 
 new PolicyPack("aks-mesh", {

@@ -57,6 +57,7 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
     this.tools = routedTools(args);
     const labels = meshLabels("observability");
     const childOpts = { parent: this, dependsOn: opts?.dependsOn };
+    const guarded = (["prometheus", "alertmanager"] as const).filter((t) => args[t] === "jwt");
     this.virtualService = istioObject(
       "VirtualService",
       `${name}-vs`,
@@ -64,6 +65,10 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
         name: "monitoring",
         namespace: args.namespace,
         labels,
+        // Read by the policy pack (monitoring-no-unauthenticated-prometheus): these paths need a JWT at the gateway.
+        ...(guarded.length > 0
+          ? { annotations: { "aks-mesh.io/jwt-required-paths": guarded.map((t) => ENDPOINTS[t].path).join(",") } }
+          : {}),
         spec: {
           hosts: [args.host],
           gateways: [args.gatewayRef],
@@ -73,7 +78,6 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
       childOpts,
     );
 
-    const guarded = (["prometheus", "alertmanager"] as const).filter((t) => args[t] === "jwt");
     if (guarded.length > 0) {
       if (!args.jwt)
         throw new Error(`MonitoringRoutes ${name}: "jwt" exposure needs the issuer (observability.exposeAuth)`);
