@@ -4,6 +4,7 @@
 // What "the plan alone" cannot see (Services and pods deployed outside the stack) is skipped, never guessed.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
+  shown,
   at,
   canonical,
   configOf,
@@ -574,7 +575,7 @@ export const ist0128NoServerCertificateVerification: ResourceValidationPolicy = 
       if ((ca ?? "") !== "" || ((cred ?? "") !== "" && hasWorkloadSelector)) return;
       const port = portLabel ? ` at port ${portLabel}` : "";
       report(
-        `DestinationRule ${String(dr.name)} in namespace ${String(dr.namespace)} has TLS mode set to ${mode} but no ` +
+        `DestinationRule ${shown(dr.name)} in namespace ${shown(dr.namespace)} has TLS mode set to ${mode} but no ` +
           `caCertificates are set to validate server identity for host: ${host}${port}. Set tls.caCertificates ` +
           "(or credentialName with a workloadSelector).",
       );

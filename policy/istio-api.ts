@@ -2,7 +2,7 @@
 // 1.23 marks deprecated. Older versions and deprecated fields keep working until an upgrade removes them, which is the
 // worst moment to find out.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { at, isIstioObject, type Json, type KubeObject, knownItems, kubeObject, UNKNOWN } from "./lib";
+import { at, isIstioObject, type Json, type KubeObject, knownItems, kubeObject, shown, UNKNOWN } from "./lib";
 
 /** Kinds with a served v1 API in Istio 1.22+ (crd-all.gen.yaml of 1.23.4); EnvoyFilter, WasmPlugin, ProxyConfig have none. */
 export const ISTIO_V1_KINDS: Record<string, readonly string[]> = {
@@ -30,7 +30,7 @@ export const istioApiVersionV1: ResourceValidationPolicy = {
     if (!obj || !isIstioObject(obj) || obj.version === "v1") return;
     if (ISTIO_V1_KINDS[obj.group]?.includes(obj.kind)) {
       report(
-        `${obj.kind} ${String(obj.name)} uses ${obj.group}/${obj.version}; Istio serves ${obj.group}/v1 for it since 1.22: ` +
+        `${obj.kind} ${shown(obj.name)} uses ${obj.group}/${obj.version}; Istio serves ${obj.group}/v1 for it since 1.22: ` +
           `change apiVersion to ${obj.group}/v1 (the spec is the same).`,
       );
     }
@@ -113,7 +113,7 @@ export const istioNoDeprecatedFields: ResourceValidationPolicy = {
     if (!obj) return;
     for (const d of deprecatedFields(obj)) {
       const what = d.path === "kind" ? "is of a removed type" : `sets spec.${d.path}`;
-      report(`Deprecated: ${obj.kind} ${String(obj.name)} ${what}: ${d.advice}.`);
+      report(`Deprecated: ${obj.kind} ${shown(obj.name)} ${what}: ${d.advice}.`);
     }
   },
 };

@@ -3,6 +3,7 @@
 // the opposite of "one step at a time, with a rollback for each".
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
+  shown,
   configOf,
   helmRelease,
   helmReleases,
@@ -43,7 +44,7 @@ export const istioHelmReleasePinned: ResourceValidationPolicy = {
     const release = helmRelease(args.type, args.props, args.urn);
     if (!release || isIstioRelease(release) !== true) return;
     const cfg = configOf<RepoConfig>(args, { allowedRepositories: [OFFICIAL_ISTIO_CHART_REPO] });
-    const where = `Helm release of chart "${String(release.chart)}" (${args.name})`;
+    const where = `Helm release of chart "${shown(release.chart)}" (${args.name})`;
     if (release.version === undefined) {
       report(
         `${where} has no version: Helm would install whatever is newest. Set an explicit version such as "1.23.4" (config aks-mesh:istio.version).`,
@@ -87,7 +88,7 @@ export const istioHelmReleasesSameVersion: StackValidationPolicy = {
     for (const { r, v } of known) {
       if (v.tag !== undefined && !/^[0-9a-f]{7,}$/.test(v.tag) && bare(v.tag).split("-")[0] !== bare(v.version)) {
         report(
-          `Istio release "${String(r.chart)}" installs chart ${v.version} but sets global.tag "${v.tag}": the proxies and istiod ` +
+          `Istio release "${shown(r.chart)}" installs chart ${v.version} but sets global.tag "${v.tag}": the proxies and istiod ` +
             `would run another version than the chart. Remove global.tag or make it ${bare(v.version)} (config aks-mesh:istio.version).`,
           r.urn,
         );
@@ -98,11 +99,11 @@ export const istioHelmReleasesSameVersion: StackValidationPolicy = {
     // Name the odd ones out: the version most releases use is taken as the intended one.
     const count = (v: string) => known.filter((k) => bare(k.v.version) === v).length;
     const majority = [...versions].sort((a, b) => count(b) - count(a))[0] as string;
-    const listing = known.map((k) => `${String(k.r.chart)}=${k.v.version}`).join(", ");
+    const listing = known.map((k) => `${shown(k.r.chart)}=${k.v.version}`).join(", ");
     for (const { r, v } of known) {
       if (bare(v.version) === majority) continue;
       report(
-        `Istio release "${String(r.chart)}" installs ${v.version} while the others install ${majority} (${listing}): every ` +
+        `Istio release "${shown(r.chart)}" installs ${v.version} while the others install ${majority} (${listing}): every ` +
           "Istio chart must use the same version (config aks-mesh:istio.version). Upgrade them together, base first.",
         r.urn,
       );

@@ -255,10 +255,14 @@ export function istioObjects(objects: KubeObject[], kind: string): KubeObject[] 
   return objects.filter((o) => isIstioObject(o) && o.kind === kind);
 }
 
+/** A value for messages: "<unknown>" when not known yet, "<none>" when absent. */
+export function shown(v: string | Unknown | undefined): string {
+  return v === UNKNOWN ? "<unknown>" : (v ?? "<none>");
+}
+
 /** "namespace/name" for messages; "<unknown>" for parts not known yet. */
 export function fullName(o: KubeObject): string {
-  const part = (v: string | Unknown) => (v === UNKNOWN ? "<unknown>" : v);
-  return o.namespace === "" ? part(o.name) : `${part(o.namespace)}/${part(o.name)}`;
+  return o.namespace === "" ? shown(o.name) : `${shown(o.namespace)}/${shown(o.name)}`;
 }
 
 /** The pod templates of a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) or a Pod itself. */

@@ -3,6 +3,7 @@
 // multiplies by the number of pods.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
+  shown,
   at,
   configOf,
   helmRelease,
@@ -61,7 +62,7 @@ function proxySites(args: ResourceValidationArgs): ProxySite[] {
       if (str(at(c, "name")) !== "istio-proxy") continue;
       const key = configKeyFor(args.urn);
       sites.push({
-        where: `container istio-proxy of ${obj.kind} ${String(obj.name)}`,
+        where: `container istio-proxy of ${obj.kind} ${shown(obj.name)}`,
         resources: at(c, "resources"),
         ...(key ? { configKey: key } : {}),
       });
@@ -130,7 +131,7 @@ export const proxyMemoryLimitWithinMax: ResourceValidationPolicy = {
       const value = parseQuantity(override);
       if (value === undefined || value > max) {
         report(
-          `${obj.kind} ${String(obj.name)} sets sidecar.istio.io/proxyMemoryLimit "${override}", ` +
+          `${obj.kind} ${shown(obj.name)} sets sidecar.istio.io/proxyMemoryLimit "${override}", ` +
             `${value === undefined ? "not a quantity" : `above the maximum ${cfg.maxMemoryLimit}`}: lower or remove the annotation.`,
         );
       }

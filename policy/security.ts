@@ -3,6 +3,7 @@
 // plaintext client at once, so it needs evidence; JWT and authorization policies must not open more than they seem to.
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
+  shown,
   at,
   fullName,
   isIstioObject,
@@ -305,7 +306,7 @@ export const authorizationPolicyNoAllowAll: ResourceValidationPolicy = {
     rules.forEach((rule, i) => {
       if (ruleMatchesAll(rule) === true) {
         report(
-          `AuthorizationPolicy ${String(obj.name)} rule ${i} allows every request (an empty rule, or a source {} with no ` +
+          `AuthorizationPolicy ${shown(obj.name)} rule ${i} allows every request (an empty rule, or a source {} with no ` +
             "to/when): name the sources (principals, namespaces) and operations it should allow, or remove the policy.",
         );
       }
