@@ -1,0 +1,697 @@
+import {
+  analyzePolicies,
+  ist0101ReferencedResourceNotFound,
+  ist0102NamespaceNotInjected,
+  ist0109ConflictingMeshGatewayVirtualServiceHosts,
+  ist0112VirtualServiceDestinationPortSelectorRequired,
+  ist0118PortNameIsNotUnderNamingConvention,
+  ist0128NoServerCertificateVerification,
+  ist0130VirtualServiceUnreachableRule,
+  ist0132VirtualServiceHostNotFoundInGateway,
+  ist0145ConflictingGateways,
+  ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
+  ist0151EnvoyFilterPatchOperations,
+  ist0165ReferencedInternalGateway,
+  ist0166IneffectiveSelector,
+  ist0167IneffectivePolicy,
+  portProtocolUnsupported,
+  retryPerTryTimeoutWithinRouteTimeout,
+  virtualServiceGatewayHostUnique,
+  virtualServiceRouteWeightsSumTo100,
+} from "../../policy/analyze";
+import {
+  type Case,
+  deployment,
+  type Fixture,
+  gatewayDeployment,
+  helmRelease,
+  istio,
+  kube,
+  namespace,
+  runCases,
+  runCoverage,
+  runPreviewSafety,
+} from "./fixtures";
+
+const SELECTOR = { app: "istio-ingressgateway", istio: "ingressgateway" };
+
+/** The public Gateway as components/ingress builds it. */
+const publicGateway = (
+  hosts = ["istio-ingress/app.example.com"],
+  name = "public-gateway",
+  selector: Record<string, string> = SELECTOR,
+): Fixture =>
+  istio(
+    "Gateway",
+    name,
+    { selector, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts }] },
+    { namespace: "istio-ingress", resourceName: `gw-${name}` },
+  );
+
+const route = (host: string, extra: Record<string, unknown> = {}) => ({ route: [{ destination: { host } }], ...extra });
+
+const vs = (name: string, spec: Record<string, unknown>, namespace = "istio-ingress"): Fixture =>
+  istio("VirtualService", name, spec, { namespace, resourceName: `vs-${namespace}-${name}` });
+
+const appVs = (name = "app", hosts = ["app.example.com"], gateways = ["istio-ingress/public-gateway"]) =>
+  vs(name, { hosts, gateways, http: [route("web.shop.svc.cluster.local")] });
+
+const service = (name: string, ns: string, ports: unknown[], labels?: Record<string, string>) =>
+  kube(
+    "v1",
+    "Service",
+    name,
+    { spec: { selector: { app: name }, ports } },
+    { namespace: ns, ...(labels ? { labels } : {}) },
+  );
+
+const cases: Case[] = [
+  // IST0101
+  {
+    title: "accepts the public Gateway, its gateway workload and a VirtualService bound to it",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [gatewayDeployment(), publicGateway(), appVs()],
+  },
+  {
+    title: "rejects a VirtualService bound to a Gateway the stack does not declare",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      gatewayDeployment(),
+      publicGateway(),
+      appVs("app", ["app.example.com"], ["istio-ingress/privat-gateway"]),
+    ],
+    rejects: /Referenced gateway not found: "istio-ingress\/privat-gateway"/,
+    count: 1,
+  },
+  {
+    title: "resolves a short gateway name in the VirtualService's namespace",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      gatewayDeployment(),
+      publicGateway(),
+      vs("app", { hosts: ["app.example.com"], gateways: ["public-gateway"], http: [route("web")] }, "shop"),
+    ],
+    rejects: /Referenced gateway not found: "public-gateway"/,
+  },
+  {
+    title: "rejects a route to a subset no DestinationRule defines",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      istio(
+        "DestinationRule",
+        "web",
+        { host: "web.shop.svc.cluster.local", subsets: [{ name: "v1", labels: { version: "v1" } }] },
+        { namespace: "shop" },
+      ),
+      vs("web", { hosts: ["web"], http: [{ route: [{ destination: { host: "web", subset: "v2" } }] }] }, "shop"),
+    ],
+    rejects: /Referenced host\+subset in destinationrule not found: "web\+v2"/,
+  },
+  {
+    title: "accepts canary subsets defined by the DestinationRule (short and full host names)",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      istio(
+        "DestinationRule",
+        "web",
+        { host: "web", subsets: [{ name: "stable" }, { name: "canary" }] },
+        { namespace: "shop" },
+      ),
+      vs(
+        "web",
+        {
+          hosts: ["web"],
+          http: [
+            {
+              route: [
+                { destination: { host: "web.shop.svc.cluster.local", subset: "stable" }, weight: 90 },
+                { destination: { host: "web", subset: "canary" }, weight: 10 },
+              ],
+            },
+          ],
+        },
+        "shop",
+      ),
+    ],
+  },
+  {
+    title: "rejects a mirror to an undefined subset",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      vs("web", { hosts: ["web"], http: [route("web", { mirror: { host: "web", subset: "shadow" } })] }, "shop"),
+    ],
+    rejects: /Referenced mirror\+subset in destinationrule not found: "web\+shadow"/,
+  },
+  {
+    title: "rejects a Gateway whose selector matches no gateway the stack installs",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [gatewayDeployment(), publicGateway(["*/app.example.com"], "internal", { istio: "internalgateway" })],
+    rejects: /Referenced selector not found: "istio=internalgateway"/,
+  },
+  {
+    title: "accepts a Gateway selecting the pods of an Istio gateway chart release",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      helmRelease("gateway", { name: "istio-egressgateway", namespace: "istio-egress" }),
+      publicGateway(["*/*"], "egress", { istio: "egressgateway" }),
+    ],
+  },
+  {
+    title: "rejects a route to a port the in-stack Service does not expose",
+    policy: ist0101ReferencedResourceNotFound,
+    fixtures: [
+      service("web", "shop", [{ name: "http", port: 80 }]),
+      vs(
+        "web",
+        { hosts: ["web"], http: [{ route: [{ destination: { host: "web", port: { number: 8080 } } }] }] },
+        "shop",
+      ),
+    ],
+    rejects: /Referenced host:port not found: "web:8080".*Service shop\/web exposes 80/,
+  },
+  // IST0102
+  {
+    title: "accepts a namespace enrolled with the revision label",
+    policy: ist0102NamespaceNotInjected,
+    fixtures: [namespace("shop", { "istio.io/rev": "1-23-4" }), namespace("legacy", { "istio-injection": "disabled" })],
+  },
+  {
+    title: "reports a namespace that says nothing about injection",
+    policy: ist0102NamespaceNotInjected,
+    fixtures: [namespace("shop")],
+    rejects: /The namespace is not enabled for Istio injection\. Label namespace shop/,
+  },
+  {
+    title: "leaves namespaces the stack config excludes alone",
+    policy: ist0102NamespaceNotInjected,
+    fixtures: [namespace("istio-ingress"), namespace("istio-system")],
+    config: { excludedNamespaces: ["istio-ingress"] },
+  },
+  // IST0109
+  {
+    title: "rejects two mesh VirtualServices for the same host",
+    policy: ist0109ConflictingMeshGatewayVirtualServiceHosts,
+    fixtures: [
+      vs("reviews-a", { hosts: ["reviews"], http: [route("reviews")] }, "shop"),
+      vs("reviews-b", { hosts: ["reviews.shop.svc.cluster.local"], http: [route("reviews")] }, "shop"),
+    ],
+    rejects:
+      /The VirtualServices shop\/reviews-a,shop\/reviews-b associated with mesh gateway define the same host \*\/reviews\.shop\.svc\.cluster\.local/,
+    count: 2,
+  },
+  {
+    title: "accepts mesh VirtualServices exported to different namespaces",
+    policy: ist0109ConflictingMeshGatewayVirtualServiceHosts,
+    fixtures: [
+      vs("reviews-a", { hosts: ["reviews.shop.svc.cluster.local"], exportTo: ["."], http: [route("reviews")] }, "shop"),
+      vs("reviews-b", { hosts: ["reviews.shop.svc.cluster.local"], exportTo: ["."], http: [route("reviews")] }, "web"),
+    ],
+  },
+  // Same host on one gateway
+  {
+    title: "rejects two VirtualServices claiming the same host on the public gateway",
+    policy: virtualServiceGatewayHostUnique,
+    fixtures: [appVs("app"), appVs("app-canary")],
+    rejects: /claims host app\.example\.com on gateway istio-ingress\/public-gateway, as does/,
+    count: 2,
+  },
+  {
+    title: "accepts one VirtualService per host on the public gateway",
+    policy: virtualServiceGatewayHostUnique,
+    fixtures: [appVs("app"), appVs("api", ["api.example.com"])],
+  },
+  // Weights
+  {
+    title: "rejects a canary split whose weights add up to 110",
+    policy: virtualServiceRouteWeightsSumTo100,
+    fixtures: [
+      vs(
+        "web",
+        {
+          hosts: ["web"],
+          http: [
+            {
+              route: [
+                { destination: { host: "web", subset: "a" }, weight: 90 },
+                { destination: { host: "web", subset: "b" }, weight: 20 },
+              ],
+            },
+          ],
+        },
+        "shop",
+      ),
+    ],
+    rejects: /weights summing to 110: make them add up to 100/,
+  },
+  {
+    title: "accepts a 90/10 split and single-destination routes without weights",
+    policy: virtualServiceRouteWeightsSumTo100,
+    fixtures: [
+      vs(
+        "web",
+        {
+          hosts: ["web"],
+          http: [
+            {
+              route: [
+                { destination: { host: "web", subset: "a" }, weight: 90 },
+                { destination: { host: "web", subset: "b" }, weight: 10 },
+              ],
+            },
+            route("web"),
+          ],
+        },
+        "shop",
+      ),
+    ],
+  },
+  // Retry budget
+  {
+    title: "rejects retries whose per-try timeout outlasts the route timeout",
+    policy: retryPerTryTimeoutWithinRouteTimeout,
+    fixtures: [
+      vs(
+        "api",
+        { hosts: ["api"], http: [route("api", { timeout: "5s", retries: { attempts: 3, perTryTimeout: "10s" } })] },
+        "api",
+      ),
+    ],
+    rejects: /retries\.perTryTimeout 10s, longer than its timeout 5s/,
+  },
+  {
+    title: "accepts a 2s per-try timeout within a 30s route timeout",
+    policy: retryPerTryTimeoutWithinRouteTimeout,
+    fixtures: [
+      vs(
+        "api",
+        { hosts: ["api"], http: [route("api", { timeout: "30s", retries: { attempts: 3, perTryTimeout: "2s" } })] },
+        "api",
+      ),
+    ],
+  },
+  // IST0112
+  {
+    title: "rejects a route to a multi-port Service without a port",
+    policy: ist0112VirtualServiceDestinationPortSelectorRequired,
+    fixtures: [
+      service("api", "api", [
+        { name: "http", port: 8080 },
+        { name: "grpc", port: 9090 },
+      ]),
+      vs("api", { hosts: ["api"], http: [route("api")] }, "api"),
+    ],
+    rejects: /routes to a service "api" that exposes multiple ports \[8080 9090\]/,
+  },
+  {
+    title: "accepts a route to a multi-port Service that names its port",
+    policy: ist0112VirtualServiceDestinationPortSelectorRequired,
+    fixtures: [
+      service("api", "api", [
+        { name: "http", port: 8080 },
+        { name: "grpc", port: 9090 },
+      ]),
+      vs(
+        "api",
+        { hosts: ["api"], http: [{ route: [{ destination: { host: "api", port: { number: 8080 } } }] }] },
+        "api",
+      ),
+    ],
+  },
+  // IST0118
+  {
+    title: "reports a Service port whose name gives Istio no protocol",
+    policy: ist0118PortNameIsNotUnderNamingConvention,
+    fixtures: [service("web", "shop", [{ name: "web", port: 8080, targetPort: 8080 }])],
+    rejects: /Port name web \(port: 8080, targetPort: 8080\) doesn't follow the naming convention of Istio port/,
+  },
+  {
+    title: "accepts http-, grpc- names, appProtocol and Istio's own gateway Service",
+    policy: ist0118PortNameIsNotUnderNamingConvention,
+    fixtures: [
+      service("web", "shop", [
+        { name: "http-web", port: 80 },
+        { name: "metrics", port: 9090, appProtocol: "http" },
+        { name: "grpc", port: 9000 },
+      ]),
+      service("istio-ingressgateway", "istio-ingress", [{ name: "status-port", port: 15021 }], {
+        istio: "ingressgateway",
+      }),
+    ],
+  },
+  // IST0128/IST0129
+  {
+    title: "rejects SIMPLE TLS to an external service without a CA to verify it",
+    policy: ist0128NoServerCertificateVerification,
+    fixtures: [
+      istio("DestinationRule", "keycloak", {
+        host: "keycloak.example.com",
+        trafficPolicy: {
+          tls: { mode: "SIMPLE" },
+          portLevelSettings: [{ port: { number: 8443 }, tls: { mode: "MUTUAL" } }],
+        },
+      }),
+    ],
+    rejects:
+      /has TLS mode set to (SIMPLE|MUTUAL) but no caCertificates are set to validate server identity for host: keycloak\.example\.com/,
+    count: 2,
+  },
+  {
+    title: "accepts SIMPLE TLS with caCertificates and ISTIO_MUTUAL",
+    policy: ist0128NoServerCertificateVerification,
+    fixtures: [
+      istio("DestinationRule", "keycloak", {
+        host: "keycloak.example.com",
+        trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: "/etc/certs/ca.pem" } },
+      }),
+      istio("DestinationRule", "web", { host: "web", trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" } } }),
+    ],
+  },
+  // IST0130/IST0131
+  {
+    title: "rejects a route listed after a catch-all prefix that swallows it",
+    policy: ist0130VirtualServiceUnreachableRule,
+    fixtures: [
+      vs("app", {
+        hosts: ["app.example.com"],
+        http: [
+          { name: "web-root", match: [{ uri: { prefix: "/" } }], route: [{ destination: { host: "web" } }] },
+          { name: "api", match: [{ uri: { prefix: "/api" } }], route: [{ destination: { host: "api" } }] },
+        ],
+      }),
+    ],
+    rejects:
+      /VirtualService rule "api" match #0 of prefix \/api is not used \(duplicate\/overlapping match in rule #0 of prefix \/ on "web-root"\)/,
+  },
+  {
+    title: "rejects a rule after a rule without matches, and a duplicate match",
+    policy: ist0130VirtualServiceUnreachableRule,
+    fixtures: [
+      vs("app", {
+        hosts: ["app.example.com"],
+        http: [
+          { match: [{ uri: { exact: "/login" } }], route: [{ destination: { host: "auth" } }] },
+          { match: [{ uri: { exact: "/login" } }], route: [{ destination: { host: "auth2" } }] },
+          { route: [{ destination: { host: "web" } }] },
+          { route: [{ destination: { host: "web2" } }] },
+        ],
+      }),
+    ],
+    rejects:
+      /(not used \(all matches used by prior rules\)|match #0 is not used \(duplicate\/overlapping match in rule #0\)|not used \(only the last rule can have no matches\))/,
+    count: 3,
+    // Two rules without any match are structural, known whatever the unknown values are.
+    preview: { unknownLeaves: 1 },
+  },
+  {
+    title: "accepts routes sorted longest prefix first, as components/ingress sorts them",
+    policy: ist0130VirtualServiceUnreachableRule,
+    fixtures: [
+      vs("app", {
+        hosts: ["app.example.com"],
+        http: [
+          { name: "api", match: [{ uri: { prefix: "/api" } }], route: [{ destination: { host: "api" } }] },
+          { name: "web-root", match: [{ uri: { prefix: "/" } }], route: [{ destination: { host: "web" } }] },
+        ],
+      }),
+    ],
+  },
+  // IST0132
+  {
+    title: "rejects a VirtualService whose host the bound Gateway does not serve",
+    policy: ist0132VirtualServiceHostNotFoundInGateway,
+    fixtures: [publicGateway(["istio-ingress/www.example.com"]), appVs("app", ["app.example.com"])],
+    rejects:
+      /one or more host \[app\.example\.com\] defined in VirtualService istio-ingress\/app not found in Gateway istio-ingress\/public-gateway/,
+  },
+  {
+    title: "rejects a host the Gateway only admits for another namespace",
+    policy: ist0132VirtualServiceHostNotFoundInGateway,
+    fixtures: [
+      publicGateway(["istio-ingress/app.example.com"]),
+      vs(
+        "app",
+        { hosts: ["app.example.com"], gateways: ["istio-ingress/public-gateway"], http: [route("web")] },
+        "shop",
+      ),
+    ],
+    rejects: /not found in Gateway/,
+  },
+  {
+    title: "accepts hosts served for the VirtualService's namespace, by name or wildcard",
+    policy: ist0132VirtualServiceHostNotFoundInGateway,
+    fixtures: [
+      publicGateway(["istio-ingress/app.example.com", "*/*.example.org"]),
+      appVs("app"),
+      appVs("docs", ["docs.example.org"]),
+    ],
+  },
+  // IST0145
+  {
+    title: "rejects two Gateways serving the same host and port on the same workload",
+    policy: ist0145ConflictingGateways,
+    fixtures: [
+      publicGateway(["*/app.example.com"], "public-gateway"),
+      publicGateway(["*/app.example.com"], "legacy-gateway"),
+    ],
+    rejects:
+      /Conflict with gateways istio-ingress\/(legacy|public)-gateway \(workload selector app=istio-ingressgateway,istio=ingressgateway, port 80/,
+    count: 2,
+  },
+  {
+    title: "accepts Gateways with distinct hosts on the same workload",
+    policy: ist0145ConflictingGateways,
+    fixtures: [
+      publicGateway(["*/app.example.com"], "public-gateway"),
+      publicGateway(["*/grafana.example.com"], "monitoring-gateway"),
+    ],
+  },
+  // IST0149
+  {
+    title: "rejects JWT-claim routing on a gateway no RequestAuthentication covers",
+    policy: ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
+    fixtures: [
+      gatewayDeployment(),
+      publicGateway(),
+      vs("app", {
+        hosts: ["app.example.com"],
+        gateways: ["istio-ingress/public-gateway"],
+        http: [
+          {
+            match: [{ headers: { "@request.auth.claims.groups": { exact: "beta" } } }],
+            route: [{ destination: { host: "web" } }],
+          },
+        ],
+      }),
+    ],
+    rejects:
+      /uses the JWT claim based routing \(key: @request\.auth\.claims\.groups\) but found no request authentication for the gateway \(istio-ingress\/public-gateway\)/,
+  },
+  {
+    title: "accepts JWT-claim routing when the gateway pods have a RequestAuthentication",
+    policy: ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
+    fixtures: [
+      gatewayDeployment(),
+      publicGateway(),
+      istio(
+        "RequestAuthentication",
+        "gateway-jwt",
+        { selector: { matchLabels: { istio: "ingressgateway" } }, jwtRules: [{ issuer: "https://id.example.com" }] },
+        { namespace: "istio-ingress" },
+      ),
+      vs("app", {
+        hosts: ["app.example.com"],
+        gateways: ["istio-ingress/public-gateway"],
+        http: [
+          {
+            match: [{ headers: { "@request.auth.claims[groups]": { exact: "beta" } } }],
+            route: [{ destination: { host: "web" } }],
+          },
+        ],
+      }),
+    ],
+  },
+  // IST0151-IST0155
+  {
+    title: "rejects EnvoyFilter operations Istio ignores or misapplies",
+    policy: ist0151EnvoyFilterPatchOperations,
+    fixtures: [
+      istio(
+        "EnvoyFilter",
+        "tweaks",
+        {
+          configPatches: [
+            { applyTo: "HTTP_ROUTE", patch: { operation: "ADD", value: {} } },
+            { applyTo: "ROUTE_CONFIGURATION", patch: { operation: "REMOVE" } },
+            { applyTo: "CLUSTER", patch: { operation: "REPLACE", value: {} } },
+            { applyTo: "HTTP_FILTER", patch: { operation: "INSERT_BEFORE", value: { name: "lua" } } },
+          ],
+        },
+        { namespace: "istio-system" },
+      ),
+    ],
+    rejects: /\((IST0153|IST0154|IST0152|IST0151)\)$/,
+    count: 4,
+  },
+  {
+    title: "reports a relative patch of a filter patched for a proxy version (IST0155)",
+    policy: ist0151EnvoyFilterPatchOperations,
+    fixtures: [
+      istio(
+        "EnvoyFilter",
+        "versioned",
+        {
+          priority: 10,
+          configPatches: [
+            {
+              applyTo: "HTTP_FILTER",
+              match: { proxy: { proxyVersion: "^1\\.23.*" } },
+              patch: { operation: "INSERT_FIRST", value: { name: "lua" } },
+            },
+          ],
+        },
+        { namespace: "istio-system" },
+      ),
+      istio(
+        "EnvoyFilter",
+        "relative",
+        { configPatches: [{ applyTo: "HTTP_FILTER", patch: { operation: "INSERT_AFTER", value: { name: "lua" } } }] },
+        { namespace: "istio-system" },
+      ),
+    ],
+    rejects: /proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade.*\(IST0155\)$/,
+    count: 1,
+  },
+  {
+    title: "accepts INSERT_FIRST and prioritised relative patches",
+    policy: ist0151EnvoyFilterPatchOperations,
+    fixtures: [
+      istio(
+        "EnvoyFilter",
+        "ok",
+        {
+          priority: 10,
+          configPatches: [
+            { applyTo: "HTTP_FILTER", patch: { operation: "INSERT_FIRST", value: { name: "lua" } } },
+            { applyTo: "HTTP_FILTER", patch: { operation: "INSERT_BEFORE", value: { name: "lua2" } } },
+          ],
+        },
+        { namespace: "istio-system" },
+      ),
+    ],
+  },
+  // IST0165
+  {
+    title: "rejects a VirtualService bound to an autogenerated internal gateway",
+    policy: ist0165ReferencedInternalGateway,
+    fixtures: [appVs("app", ["app.example.com"], ["istio-ingress/web-istio-autogenerated-k8s-gateway-http"])],
+    rejects:
+      /is to an implementation-generated internal Gateway: istio-ingress\/web-istio-autogenerated-k8s-gateway-http/,
+  },
+  {
+    title: "accepts a VirtualService bound to a declared Gateway",
+    policy: ist0165ReferencedInternalGateway,
+    fixtures: [appVs()],
+  },
+  // IST0166
+  {
+    title: "rejects a selector aimed at a Kubernetes Gateway's pods",
+    policy: ist0166IneffectiveSelector,
+    fixtures: [
+      kube(
+        "gateway.networking.k8s.io/v1",
+        "Gateway",
+        "waypoint",
+        { spec: { gatewayClassName: "istio" } },
+        { namespace: "shop" },
+      ),
+      istio(
+        "AuthorizationPolicy",
+        "gw",
+        {
+          selector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "waypoint" } },
+          rules: [{ from: [{ source: { principals: ["x"] } }] }],
+        },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects: /Ineffective selector on Kubernetes Gateway waypoint\. Use the TargetRef field instead/,
+  },
+  {
+    title: "accepts a policy that targets the Kubernetes Gateway with targetRef",
+    policy: ist0166IneffectiveSelector,
+    fixtures: [
+      kube(
+        "gateway.networking.k8s.io/v1",
+        "Gateway",
+        "waypoint",
+        { spec: { gatewayClassName: "istio" } },
+        { namespace: "shop" },
+      ),
+      istio(
+        "AuthorizationPolicy",
+        "gw",
+        { targetRefs: [{ kind: "Gateway", group: "gateway.networking.k8s.io", name: "waypoint" }], rules: [{}] },
+        { namespace: "shop" },
+      ),
+      istio(
+        "AuthorizationPolicy",
+        "web",
+        { selector: { matchLabels: { app: "web" } }, rules: [{ from: [{ source: { principals: ["x"] } }] }] },
+        { namespace: "shop" },
+      ),
+    ],
+  },
+  // IST0167
+  {
+    title: "rejects a Sidecar in an ambient namespace",
+    policy: ist0167IneffectivePolicy,
+    fixtures: [
+      namespace("shop", { "istio.io/dataplane-mode": "ambient" }),
+      istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+    rejects: /The policy has no impact: namespace is in ambient mode/,
+  },
+  {
+    title: "rejects a Sidecar selecting an ambient workload",
+    policy: ist0167IneffectivePolicy,
+    fixtures: [
+      deployment("web", "shop", { labels: { app: "web", "istio.io/dataplane-mode": "ambient" } }),
+      istio(
+        "Sidecar",
+        "web",
+        { workloadSelector: { labels: { app: "web" } }, egress: [{ hosts: ["./*"] }] },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects: /selected workload is in ambient mode/,
+  },
+  {
+    title: "accepts a Sidecar in a sidecar-injected namespace",
+    policy: ist0167IneffectivePolicy,
+    fixtures: [
+      namespace("shop", { "istio.io/rev": "1-23-4" }),
+      istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+];
+
+describe("istioctl analyze ports and traffic checks", () => {
+  runCases(cases);
+  runPreviewSafety(cases);
+  runCoverage(analyzePolicies, cases);
+
+  it.each([
+    ["http-web", 80, "TCP", undefined, false],
+    ["web", 8080, "TCP", undefined, true],
+    ["mysql", 3306, "TCP", undefined, false],
+    ["custom", 3306, "TCP", undefined, false],
+    ["dns", 53, "UDP", undefined, false],
+    ["metrics", 9090, "TCP", "http", false],
+    ["grpc-web-ui", 8080, "TCP", undefined, false],
+  ] as const)(
+    "infers Istio's protocol for port %s/%d like ConvertProtocol",
+    (name, port, protocol, app, unsupported) => {
+      expect(portProtocolUnsupported(port, name, protocol, app)).toBe(unsupported);
+    },
+  );
+});
