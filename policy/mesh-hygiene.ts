@@ -121,7 +121,7 @@ export const asmAuthzPolicyDefaultDeny: StackValidationPolicy = {
   name: "asm-authz-policy-default-deny",
   description:
     "The mesh has a default-deny AuthorizationPolicy (root namespace, no selector, no rules), so every workload only " +
-    "accepts what an ALLOW policy names (GKE asm-authz-policy-mesh-default-deny; Kyverno require-authorizationpolicy; Istio security best practices).",
+    "accepts what an ALLOW policy names (GKE asm-authz-policy-mesh-default-deny; Istio security best practices).",
   enforcementLevel: "advisory",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);

@@ -293,7 +293,7 @@ export const authorizationPolicyNoAllowAll: ResourceValidationPolicy = {
   name: "authorization-policy-no-allow-all",
   description:
     "No AuthorizationPolicy ALLOWs everything (a rule `{}`): it overrides every narrower ALLOW policy on the same " +
-    "workloads, the opposite of least privilege (Istio security best practices; GKE asm-authz-policy-safe-pattern).",
+    "workloads, the opposite of least privilege (Istio security best practices, authorization policy patterns).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const obj = kubeObject(args.type, args.props, args.urn);

@@ -1,0 +1,139 @@
+// The pack as the CLI serves it: every area's policies registered under unique names, and per-stack configs that
+// name only those policies, with valid levels and properties.
+import fs from "node:fs";
+import path from "node:path";
+import type { Policies, PolicyConfigSchema, PolicyPackArgs } from "@pulumi/policy";
+import { analyzePolicies } from "../../policy/analyze";
+import { ingressPolicies } from "../../policy/ingress";
+import { istioApiPolicies } from "../../policy/istio-api";
+import { istioInstallPolicies } from "../../policy/istio-install";
+import { meshHygienePolicies } from "../../policy/mesh-hygiene";
+import { proxyPolicies } from "../../policy/proxy";
+import { securityPolicies } from "../../policy/security";
+
+jest.mock("@pulumi/policy", () => ({ ...jest.requireActual<object>("@pulumi/policy"), PolicyPack: jest.fn() }));
+
+const POLICY_DIR = path.resolve(__dirname, "../../policy");
+const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
+
+function servedPack(): { name: string; args: PolicyPackArgs } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PolicyPack } = require("@pulumi/policy") as { PolicyPack: jest.Mock };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("../../policy");
+  const call = PolicyPack.mock.calls[0] as [string, PolicyPackArgs];
+  return { name: call[0], args: call[1] };
+}
+
+type StackConfig = Record<string, string | ({ enforcementLevel?: string } & Record<string, unknown>)>;
+const readConfig = (stack: string) =>
+  JSON.parse(fs.readFileSync(path.join(POLICY_DIR, `${stack}.json`), "utf8")) as StackConfig;
+const levelOf = (c: StackConfig[string] | undefined) => (typeof c === "string" ? c : c?.enforcementLevel);
+
+/** Checks a config value against the subset of JSON schema the pack's configSchemas use. */
+function fits(value: unknown, schema: Record<string, unknown>): boolean {
+  if (schema.type === "string")
+    return typeof value === "string" && (!schema.pattern || new RegExp(schema.pattern as string).test(value));
+  if (schema.type === "array") {
+    return Array.isArray(value) && value.every((v) => fits(v, (schema.items ?? {}) as Record<string, unknown>));
+  }
+  return true;
+}
+
+/** The areas whose levels policy/<stack>.json and the README's policies table spell out. */
+const AREAS: Policies = [
+  ...istioInstallPolicies,
+  ...proxyPolicies,
+  ...ingressPolicies,
+  ...istioApiPolicies,
+  ...securityPolicies,
+  ...analyzePolicies,
+  ...meshHygienePolicies,
+];
+
+describe("the aks-mesh policy pack", () => {
+  const { name, args } = servedPack();
+  const policies: Policies = args.policies;
+
+  it("serves every policy of the install, proxy, ingress, API, security, analyze and hygiene areas", () => {
+    for (const p of AREAS) expect(policies).toContain(p);
+  });
+
+  it('is served as "aks-mesh" with a version in its package.json', () => {
+    expect(name).toBe("aks-mesh");
+    const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as { version?: string };
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
+  });
+
+  it("names every policy uniquely, in kebab-case, with a description and an enforcement level", () => {
+    const names = policies.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const p of policies) {
+      expect(p.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(p.description.length).toBeGreaterThan(40);
+      expect(LEVELS).toContain(p.enforcementLevel);
+    }
+  });
+
+  it("gives every configurable threshold a default that fits its own schema", () => {
+    for (const p of policies.filter((x) => x.configSchema)) {
+      for (const [key, schema] of Object.entries((p.configSchema as PolicyConfigSchema).properties)) {
+        const s = schema as Record<string, unknown>;
+        expect([p.name, key, fits(s.default, s)]).toEqual([p.name, key, true]);
+      }
+    }
+  });
+
+  describe.each(["dev", "prod"])("policy/%s.json", (stack) => {
+    const config = readConfig(stack);
+
+    it("sets a level for every policy of these areas, names only policies the pack serves, all levels valid", () => {
+      for (const p of AREAS) expect([p.name, config[p.name] !== undefined]).toEqual([p.name, true]);
+      const served = new Set(policies.map((p) => p.name));
+      for (const key of Object.keys(config)) expect([key, served.has(key)]).toEqual([key, true]);
+      for (const c of Object.values(config)) expect(LEVELS).toContain(levelOf(c));
+    });
+
+    it("only sets properties the policy's configSchema declares, with values that fit it", () => {
+      for (const p of policies) {
+        const c = config[p.name];
+        if (typeof c !== "object") continue;
+        for (const [key, value] of Object.entries(c)) {
+          if (key === "enforcementLevel") continue;
+          const schema = p.configSchema?.properties[key] as Record<string, unknown> | undefined;
+          expect([p.name, key, schema !== undefined && fits(value, schema)]).toEqual([p.name, key, true]);
+        }
+      }
+    });
+  });
+
+  it("is at least as strict in prod as in dev", () => {
+    const dev = readConfig("dev");
+    const prod = readConfig("prod");
+    for (const p of policies) {
+      if (levelOf(dev[p.name]) === "mandatory") expect([p.name, levelOf(prod[p.name])]).toEqual([p.name, "mandatory"]);
+    }
+  });
+
+  it("keeps the mTLS gate mandatory in prod", () => {
+    expect(levelOf(readConfig("prod")["peer-authentication-strict-requires-mtls-check"])).toBe("mandatory");
+  });
+
+  it("lists every policy of these areas in the README with its level in dev and prod", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("<!-- SECTION:policies -->"),
+      readme.indexOf("<!-- /SECTION:policies -->"),
+    );
+    const dev = readConfig("dev");
+    const prod = readConfig("prod");
+    for (const p of AREAS) {
+      const row = section.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
+      expect([p.name, row !== undefined]).toEqual([p.name, true]);
+      const cells = (row as string).split("|").map((c) => c.trim());
+      // | name | what it checks | dev | prod | why | source |
+      expect([p.name, cells[3], cells[4]]).toEqual([p.name, levelOf(dev[p.name]), levelOf(prod[p.name])]);
+    }
+  });
+});
