@@ -125,6 +125,7 @@ export = (): StackOutputs => {
         {
           config: monitoring,
           revision: istio.revision,
+          istioVersion: istio.version,
           gatewayRef: publicGateway.ref,
           gateway: { namespace: gateway.namespace, name: cfg.ingressGateway.name, selector: gateway.selector },
           gatewayAddress: cfg.staticIp.expectedAddress,

@@ -2,7 +2,7 @@ export { CHARTS, type ChartRef, type Tool } from "./charts";
 export { ENDPOINTS, internalUrl, publicUrl, type RoutedTool } from "./paths";
 export { SIDECAR, sidecarLabels } from "./mesh";
 export { Prometheus, type PrometheusArgs, alertmanagerConfig } from "./prometheus";
-export { Grafana, type GrafanaArgs, grafanaDatasources, ISTIO_DASHBOARDS } from "./grafana";
+export { Grafana, type GrafanaArgs, grafanaDatasources, istioDashboardUrls } from "./grafana";
 export { Loki, type LokiArgs, lokiUrl, lokiValues } from "./loki";
 export { LogShipper, type LogShipperArgs, alloyConfig } from "./alloy";
 export { Jaeger, type JaegerArgs, jaegerConfig } from "./jaeger";

@@ -18,6 +18,8 @@ export interface ObservabilityArgs {
   config: ObservabilityConfig;
   /** Control-plane revision: the label that gives Grafana and Kiali their sidecar. */
   revision: string;
+  /** Istio version: Grafana provisions that version's dashboards. */
+  istioVersion: string;
   /** The public Gateway ("<namespace>/<name>") the monitoring host is a server of. */
   gatewayRef: string;
   /** The ingress gateway workload: alerts watch it, "jwt" exposure is enforced on it. */
@@ -92,6 +94,7 @@ export class Observability extends pulumi.ComponentResource {
         ...common,
         host: c.host,
         https,
+        istioVersion: args.istioVersion,
         ...c.grafana,
         storageClass: c.storageClass,
         lokiUrl: lokiUrl(c.loki.mode, c.namespace),

@@ -96,7 +96,7 @@ export interface GrafanaValues {
   dashboardProviders: { "dashboardproviders.yaml": { apiVersion: 1; providers: GrafanaDashboardProvider[] } };
   dashboards: Record<
     string,
-    Record<string, { gnetId: number; revision?: number; datasource: string } | { json: string }>
+    Record<string, { gnetId: number; revision?: number; datasource: string } | { url: string } | { json: string }>
   >;
   /** Rollouts replace the pod before the old one releases its ReadWriteOnce volume otherwise. */
   deploymentStrategy: { type: "Recreate" };

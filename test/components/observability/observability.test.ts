@@ -3,6 +3,7 @@
 import { kubernetesManifests } from "../../../tools/plan/contract";
 import { type Harness, mockRuntime } from "../../harness";
 import { parseConfig } from "../../../config";
+import { istioDashboardUrls } from "../../../components/observability/grafana";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = "kubernetes:networking.istio.io/v1:VirtualService";
@@ -29,6 +30,7 @@ beforeAll(async () => {
   new Observability("obs", {
     config: cfg.observability,
     revision: "1-23-4",
+    istioVersion: "1.23.4",
     gatewayRef: "istio-ingress/public-gateway",
     gateway: { namespace: "istio-ingress", name: "istio-ingressgateway", selector: { istio: "ingressgateway" } },
     gatewayAddress: "20.249.144.238",
@@ -141,11 +143,25 @@ test("provisions Prometheus, Loki and Jaeger datasources linked trace-to-logs an
   expect(ds[2].jsonData.tracesToLogsV2.datasourceUid).toBe("loki");
 });
 
-test("provisions the five Istio dashboards and the overview dashboard", () => {
+test("provisions the five Istio dashboards of the running Istio version, pinned to its release tag", () => {
   const d = values("grafana").dashboards;
-  expect(Object.keys(d.istio).sort()).toEqual(
-    ["istio-control-plane", "istio-mesh", "istio-performance", "istio-service", "istio-workload"].sort(),
-  );
+  const base = "https://raw.githubusercontent.com/istio/istio/1.23.4/manifests/addons/dashboards";
+  expect(d.istio).toEqual({
+    "istio-mesh": { url: `${base}/istio-mesh-dashboard.json` },
+    "istio-service": { url: `${base}/istio-service-dashboard.json` },
+    "istio-workload": { url: `${base}/istio-workload-dashboard.json` },
+    "istio-control-plane": { url: `${base}/pilot-dashboard.gen.json` },
+    "istio-performance": { url: `${base}/istio-performance-dashboard.json` },
+  });
+});
+
+test("follows the dashboards' file names across Istio versions", () => {
+  expect(istioDashboardUrls("1.22.8")["istio-control-plane"]).toMatch(/\/1\.22\.8\/.*\/pilot-dashboard\.json$/);
+  expect(istioDashboardUrls("1.24.6")["istio-mesh"]).toMatch(/\/istio-mesh-dashboard\.gen\.json$/);
+});
+
+test("provisions the overview dashboard joining golden signals and error logs", () => {
+  const d = values("grafana").dashboards;
   const overview = JSON.parse(d["aks-mesh"].overview.json);
   expect(overview.panels.map((p: Values) => p.type)).toContain("logs");
 });
