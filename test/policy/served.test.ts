@@ -170,6 +170,8 @@ describe("the pack served as the CLI serves it", () => {
   });
 
   it('never falls back to "can\'t run during preview" when every value is unknown', async () => {
+    // With its values known, the same mesh is analysed: its STRICT PeerAuthentication has no check.
+    expect((await analyzeStack(mesh)).map((d) => d.policy)).toContain("peer-authentication-strict-requires-mtls-check");
     const preview = mesh.map(allUnknown);
     const stack = await analyzeStack(preview);
     const perResource = (await Promise.all(preview.map(analyze))).flat();
