@@ -370,7 +370,8 @@ export const virtualServiceGatewayHostUnique: StackValidationPolicy = {
         for (let j = i + 1; j < list0.length; j++) {
           const a = list0[i] as { vs: KubeObject; host: string };
           const b = list0[j] as { vs: KubeObject; host: string };
-          if (a.vs === b.vs || !hostsMatch(a.host, b.host)) continue;
+          // Envoy builds one virtual host per exact domain: a wildcard and a name under it do not collide.
+          if (a.vs === b.vs || a.host.toLowerCase() !== b.host.toLowerCase()) continue;
           for (const [mine, other] of [
             [a, b],
             [b, a],

@@ -216,9 +216,9 @@ const cases: Case[] = [
     count: 2,
   },
   {
-    title: "accepts one VirtualService per host on the public gateway",
+    title: "accepts one VirtualService per host on the public gateway, a wildcard next to a name under it included",
     policy: virtualServiceGatewayHostUnique,
-    fixtures: [appVs("app"), appVs("api", ["api.example.com"])],
+    fixtures: [appVs("app"), appVs("api", ["api.example.com"]), appVs("catch-all", ["*.example.com"])],
   },
   // Weights
   {
