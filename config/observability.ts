@@ -15,192 +15,243 @@ const goDuration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration in
 
 const url = z.url({ message: "must be a URL" });
 
-/**
- * How a tool that has no login of its own is reachable on the monitoring host:
- * "none" — not routed (default; Grafana's Explore and alerting pages reach it in-cluster);
- * "open" — routed with no authentication (dev only: the policy pack rejects it in prod);
- * "jwt" — routed behind the ingress gateway's JWT check (exposeAuth: the user's OIDC issuer, e.g. Keycloak).
- */
-const exposure = z.enum(["none", "open", "jwt"]).default("none");
+const exposure = z
+  .enum(["none", "open", "jwt"])
+  .default("none")
+  .describe(
+    '"none": not routed (Grafana reaches it in-cluster); "open": routed without authentication (dev only, the ' +
+      'policy pack rejects it in prod); "jwt": routed behind the ingress gateway\'s JWT check (exposeAuth).',
+  );
 
 /** Container resources with a default: requests and limits for cpu and memory (the policy pack requires both). */
 const sized = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
-  resources.default({ requests, limits });
+  resources.default({ requests, limits }).describe("Container requests and limits.");
 
 export const observabilitySection = z
   .strictObject({
-    /** Deploy the observability layer. false removes every tool (PVCs are kept: README "Rolling back"). */
-    enabled: z.boolean().default(true),
-    /** Namespace of every tool and of the monitoring VirtualService, created by the stack (tools opt in/out of sidecars). */
-    namespace: dnsLabel.default("monitoring"),
-    /** Host name of the monitoring UIs (/kiali, /grafana, /jaeger, ...), served by the public ingress Gateway. */
-    host: hostName,
-    /** HTTPS for the monitoring host: Kubernetes TLS Secret in the gateway namespace; HTTP redirects unless false. */
-    tls: z.strictObject({ credentialName: dnsLabel, httpsRedirect: z.boolean().default(true) }).optional(),
-    /** StorageClass of every volume (Prometheus, Alertmanager, Grafana, Loki, Jaeger). Default: the cluster's. */
-    storageClass: z.string().min(1).optional(),
-    /** Helm release timeout in seconds, per tool. */
-    helmTimeoutSeconds: z.int().min(60).max(3600).default(600),
-    /** JWT issuer checked by the gateway for tools exposed with "jwt" (prometheus.expose, alertmanager.expose). */
-    exposeAuth: z.strictObject({ issuer: url, jwksUri: url }).optional(),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Deploy the observability layer; false removes every tool (volumes are kept, README "Rolling back").'),
+    namespace: dnsLabel
+      .default("monitoring")
+      .describe("Namespace of every tool and of the monitoring VirtualService, created by the stack."),
+    host: hostName.describe("Host name of the monitoring UIs (/kiali, /grafana, /jaeger, ...) on the public Gateway."),
+    tls: z
+      .strictObject({
+        credentialName: dnsLabel.describe("Kubernetes TLS Secret in the gateway namespace."),
+        httpsRedirect: z.boolean().default(true).describe("Redirect HTTP to HTTPS."),
+      })
+      .optional()
+      .describe("HTTPS for the monitoring host; omit for HTTP only."),
+    storageClass: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "StorageClass of every volume (Prometheus, Alertmanager, Grafana, Loki, Jaeger); default the cluster's.",
+      ),
+    helmTimeoutSeconds: z.int().min(60).max(3600).default(600).describe("Helm release timeout in seconds, per tool."),
+    exposeAuth: z
+      .strictObject({
+        issuer: url.describe("JWT issuer, e.g. the Keycloak realm URL."),
+        jwksUri: url.describe("Its JWKS URL."),
+      })
+      .optional()
+      .describe('JWT check of the ingress gateway for tools exposed with "jwt".'),
 
-    /** Prometheus server (prometheus-community/prometheus chart), with kube-state-metrics and node-exporter. */
     prometheus: z
       .strictObject({
-        /** Samples older than this are deleted (--storage.tsdb.retention.time). */
-        retention: promDuration.default("15d"),
-        /** Upper bound on the TSDB size (--storage.tsdb.retention.size); keep it below storageSize. */
+        retention: promDuration
+          .default("15d")
+          .describe("Samples older than this are deleted (storage.tsdb.retention.time)."),
         retentionSize: z
           .string()
           .regex(/^[0-9]+(B|KB|MB|GB|TB)$/, 'must be a size such as "18GB"')
-          .default("9GB"),
-        /** Persistent volume of the TSDB. */
-        storageSize: quantity.default("10Gi"),
-        /** Global scrape and rule evaluation interval. */
-        scrapeInterval: promDuration.default("30s"),
+          .default("9GB")
+          .describe("Upper bound on the TSDB size (storage.tsdb.retention.size); below storageSize."),
+        storageSize: quantity.default("10Gi").describe("Persistent volume of the TSDB."),
+        scrapeInterval: promDuration.default("30s").describe("Global scrape and rule evaluation interval."),
         resources: sized({ cpu: "100m", memory: "384Mi" }, { cpu: "1000m", memory: "1536Mi" }),
-        /** /prometheus on the monitoring host: "none", "open" (dev only) or "jwt". */
         expose: exposure,
       })
-      .prefault({}),
-    /** Alertmanager (the prometheus chart's alertmanager sub-chart). */
+      .prefault({})
+      .describe("Prometheus server (prometheus-community/prometheus chart)."),
     alertmanager: z
       .strictObject({
-        storageSize: quantity.default("1Gi"),
+        storageSize: quantity.default("1Gi").describe("Volume for silences and notification state."),
         resources: sized({ cpu: "10m", memory: "32Mi" }, { cpu: "100m", memory: "128Mi" }),
-        /** /alertmanager on the monitoring host: "none", "open" (dev only) or "jwt". */
         expose: exposure,
       })
-      .prefault({}),
-    /** kube-state-metrics: Kubernetes object state (deployments, pods, PVCs). */
+      .prefault({})
+      .describe("Alertmanager (the prometheus chart's alertmanager sub-chart)."),
     kubeStateMetrics: z
       .strictObject({ resources: sized({ cpu: "10m", memory: "48Mi" }, { cpu: "100m", memory: "128Mi" }) })
-      .prefault({}),
-    /** node-exporter: node CPU, memory, disk, one pod per node. */
+      .prefault({})
+      .describe("kube-state-metrics: Kubernetes object state (deployments, pods, PVCs)."),
     nodeExporter: z
       .strictObject({ resources: sized({ cpu: "10m", memory: "24Mi" }, { cpu: "100m", memory: "64Mi" }) })
-      .prefault({}),
+      .prefault({})
+      .describe("node-exporter: node CPU, memory and disk, one pod per node."),
 
-    /** Grafana (grafana-community/grafana chart). */
     grafana: z
       .strictObject({
-        /** Login of the generated admin account (its password is generated; README "Grafana"). */
-        adminUser: z.string().min(1).default("admin"),
-        /** Volume for Grafana's SQLite database (users, stars, edited dashboards). */
-        storageSize: quantity.default("1Gi"),
+        adminUser: z
+          .string()
+          .min(1)
+          .default("admin")
+          .describe('Login of the admin account; its password is generated (README "Grafana").'),
+        storageSize: quantity
+          .default("1Gi")
+          .describe("Volume for Grafana's database (users, stars, edited dashboards)."),
         resources: sized({ cpu: "25m", memory: "96Mi" }, { cpu: "500m", memory: "256Mi" }),
-        /** Let signed-out visitors view dashboards (role Viewer). Never Admin; the policy pack rejects it in prod. */
-        anonymousViewer: z.boolean().default(false),
+        anonymousViewer: z
+          .boolean()
+          .default(false)
+          .describe("Let signed-out visitors view dashboards (role Viewer, never Admin; rejected in prod by policy)."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Grafana (grafana-community/grafana chart)."),
 
-    /** Loki (grafana-community/loki chart). */
     loki: z
       .strictObject({
-        /**
-         * "Monolithic": one StatefulSet on a filesystem volume, for one cluster (tens of GB a day).
-         * "SimpleScalable": read/write/backend targets on object storage (README "Loki: scalable mode").
-         */
-        mode: z.enum(["Monolithic", "SimpleScalable"]).default("Monolithic"),
-        /** Log lines older than this are deleted by the compactor (limits_config.retention_period). */
-        retention: goDuration.default("168h"),
-        storageSize: quantity.default("10Gi"),
+        mode: z
+          .enum(["Monolithic", "SimpleScalable"])
+          .default("Monolithic")
+          .describe(
+            '"Monolithic": one StatefulSet on a volume, for one cluster; "SimpleScalable": read/write/backend on ' +
+              'object storage (README "Loki: scalable mode").',
+          ),
+        retention: goDuration.default("168h").describe("Log lines older than this are deleted by the compactor."),
+        storageSize: quantity.default("10Gi").describe("Volume of the Monolithic mode."),
         resources: sized({ cpu: "50m", memory: "192Mi" }, { cpu: "1000m", memory: "768Mi" }),
-        /** Object storage for SimpleScalable mode: an Azure Blob container (account key from a Secret, see README). */
         azure: z
           .strictObject({
-            accountName: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"),
-            container: dnsLabel,
-            /** Secret in the monitoring namespace with key AZURE_ACCOUNT_KEY. */
-            accountKeySecret: dnsLabel,
+            accountName: z
+              .string()
+              .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name")
+              .describe("Storage account."),
+            container: dnsLabel.describe("Blob container."),
+            accountKeySecret: dnsLabel.describe("Secret in the monitoring namespace with the key AZURE_ACCOUNT_KEY."),
           })
-          .optional(),
+          .optional()
+          .describe("Azure Blob storage, required by SimpleScalable mode."),
       })
-      .prefault({}),
-    /** Grafana Alloy, the log shipper: one pod per node tailing every container's log. */
+      .prefault({})
+      .describe("Loki (grafana-community/loki chart)."),
     alloy: z
       .strictObject({ resources: sized({ cpu: "25m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }) })
-      .prefault({}),
+      .prefault({})
+      .describe("Grafana Alloy, the log shipper: one pod per node tailing every container's log."),
 
-    /** Jaeger v2 all-in-one (jaegertracing/jaeger chart). */
     jaeger: z
       .strictObject({
-        /** "badger": spans on a persistent volume, kept `retention`; "memory": the newest maxTraces, lost on restart. */
-        storage: z.enum(["badger", "memory"]).default("badger"),
-        retention: goDuration.default("72h"),
-        storageSize: quantity.default("5Gi"),
-        /** Traces kept by "memory" storage. */
-        maxTraces: z.int().min(1000).default(50000),
+        storage: z
+          .enum(["badger", "memory"])
+          .default("badger")
+          .describe(
+            '"badger": spans on a volume, kept for retention; "memory": the newest maxTraces, lost on restart.',
+          ),
+        retention: goDuration.default("72h").describe("How long badger keeps spans."),
+        storageSize: quantity.default("5Gi").describe("Volume of badger storage."),
+        maxTraces: z.int().min(1000).default(50000).describe('Traces kept by "memory" storage.'),
         resources: sized({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "512Mi" }),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Jaeger v2 all-in-one (jaegertracing/jaeger chart)."),
 
-    /** Kiali (kiali-server chart). */
     kiali: z
       .strictObject({
         resources: sized({ cpu: "10m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }),
-        /**
-         * "token": log in with a ServiceAccount token (the stack creates a long-lived one, README "Kiali");
-         * "openid": log in through the user's OIDC provider (Keycloak), needs `openid` and aks-mesh:kialiOidcClientSecret.
-         * "anonymous" is not offered: Kiali can change Istio objects.
-         */
-        auth: z.enum(["token", "openid"]).default("token"),
+        auth: z
+          .enum(["token", "openid"])
+          .default("token")
+          .describe(
+            '"token": log in with a ServiceAccount token (a long-lived one is created, README "Kiali"); "openid": ' +
+              "through the user's OIDC provider (Keycloak), with openid and aks-mesh:kialiOidcClientSecret. Never " +
+              "anonymous: Kiali can change Istio objects.",
+          ),
         openid: z
           .strictObject({
-            /** Issuer URL, e.g. https://keycloak.example.com/realms/ops. */
-            issuerUri: url,
-            clientId: z.string().min(1),
-            /** Claim holding the user name Kiali shows. */
-            usernameClaim: z.string().min(1).default("preferred_username"),
+            issuerUri: url.describe("Issuer URL, e.g. https://keycloak.example.com/realms/ops."),
+            clientId: z.string().min(1).describe("OIDC client id."),
+            usernameClaim: z
+              .string()
+              .min(1)
+              .default("preferred_username")
+              .describe("Claim holding the user name Kiali shows."),
           })
-          .optional(),
+          .optional()
+          .describe('OIDC settings, for auth "openid".'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Kiali (kiali-server chart)."),
 
-    /** Mesh tracing: the Telemetry resource's sampling of requests started at sidecars and gateways. */
     tracing: z
       .strictObject({
-        /** Percentage of requests traced (Telemetry randomSamplingPercentage): dev high, prod low. */
-        samplingPercentage: z.number().min(0).max(100).default(1),
+        samplingPercentage: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(1)
+          .describe("Percentage of requests traced (Telemetry randomSamplingPercentage): dev high, prod low."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Mesh tracing: the Telemetry resource's sampling of requests started at sidecars and gateways."),
 
-    /** Alerts as code: thresholds and where notifications go. */
     alerts: z
       .strictObject({
-        /** Slack channel the webhook posts to (the URL is the secret aks-mesh:slackWebhookUrl). */
         slackChannel: z
           .string()
           .regex(/^[#@]?[-\w.]+$/, 'must be a channel such as "#alerts"')
-          .default("#alerts"),
-        /** An optional second route: e-mail for critical alerts (password: aks-mesh:alertEmailPassword, optional). */
+          .default("#alerts")
+          .describe("Slack channel the webhook posts to (the URL is the secret aks-mesh:slackWebhookUrl)."),
         email: z
           .strictObject({
-            to: z.email({ message: "must be an e-mail address" }),
-            from: z.email({ message: "must be an e-mail address" }),
-            /** SMTP relay "host:port". */
+            to: z.email({ message: "must be an e-mail address" }).describe("Recipient."),
+            from: z.email({ message: "must be an e-mail address" }).describe("Sender."),
             smarthost: z
               .string()
-              .regex(/^[-a-z0-9.]+:[0-9]{2,5}$/, 'must be "host:port" such as "smtp.example.com:587"'),
-            authUsername: z.string().min(1).optional(),
+              .regex(/^[-a-z0-9.]+:[0-9]{2,5}$/, 'must be "host:port" such as "smtp.example.com:587"')
+              .describe('SMTP relay "host:port".'),
+            authUsername: z.string().min(1).optional().describe("SMTP user (password: aks-mesh:alertEmailPassword)."),
           })
-          .optional(),
-        /** 5xx share of a service's requests that pages (0.05 = 5%). */
-        errorRatio: z.number().gt(0).lt(1).default(0.05),
-        /** p99 latency of a service's requests that warns, in milliseconds. */
-        latencyP99Ms: z.int().min(1).default(1000),
-        /** Node memory in use (percent of allocatable) that warns. The user tracks 74% as normal and 83% as too high. */
-        nodeMemoryWarningPercent: z.int().min(1).max(100).default(83),
-        /** Node memory in use that is critical: evictions and OOM kills are close. */
-        nodeMemoryCriticalPercent: z.int().min(1).max(100).default(92),
-        /** Days before a certificate expires that warns. */
-        certExpiryDays: z.int().min(1).max(90).default(14),
-        /** How many standard deviations from its weekly baseline a service may drift before the anomaly alert. */
-        anomalyZScore: z.number().min(1).max(10).default(3),
-        /** Base URL of docs/runbooks in your Git host; each alert then links <base>/<Alert>.md. */
-        runbookBaseUrl: url.optional(),
+          .optional()
+          .describe("An optional second route: e-mail for critical alerts."),
+        errorRatio: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.05)
+          .describe("5xx share of a service's requests that pages (0.05 = 5%)."),
+        latencyP99Ms: z.int().min(1).default(1000).describe("p99 latency of a service's requests that warns, in ms."),
+        nodeMemoryWarningPercent: z
+          .int()
+          .min(1)
+          .max(100)
+          .default(83)
+          .describe(
+            "Node memory in use (percent of allocatable) that warns; the user runs at 74% and saw 83% as too high.",
+          ),
+        nodeMemoryCriticalPercent: z
+          .int()
+          .min(1)
+          .max(100)
+          .default(92)
+          .describe("Node memory in use that is critical: evictions and OOM kills are close."),
+        certExpiryDays: z.int().min(1).max(90).default(14).describe("Days before a certificate expires that warns."),
+        anomalyZScore: z
+          .number()
+          .min(1)
+          .max(10)
+          .default(3)
+          .describe("Standard deviations from its weekly baseline a service may drift before the anomaly alert."),
+        runbookBaseUrl: url
+          .optional()
+          .describe("Base URL of docs/runbooks in your Git host; alerts link <base>/<Alert>.md."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Alerts as code: thresholds and where notifications go."),
   })
   .superRefine((o, ctx) => {
     const exposedWithJwt = o.prometheus.expose === "jwt" || o.alertmanager.expose === "jwt";
@@ -233,7 +284,8 @@ export const observabilitySection = z
         message: `must be below storageSize (${o.prometheus.storageSize}), or the volume fills before retention deletes`,
       });
     }
-  });
+  })
+  .describe("The observability layer: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, alerts.");
 export type ObservabilitySection = z.infer<typeof observabilitySection>;
 
 function unitBytes(size: string): number {
