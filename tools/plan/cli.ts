@@ -1,36 +1,64 @@
-// npm run plan -- <stack> [--out DIR]
-// Runs the program for Pulumi.<stack>.yaml under the mock runtime and writes DIR (default plan/<stack>):
-// resources.json and manifests.yaml (see contract.ts). Exit 0 on success, 1 when the plan fails, 2 on bad usage or
-// configuration.
+// npm run plan -- <stack> [--out DIR] [--config FILE] [--policy-pack DIR] [--policy-pack-config FILE]
+// The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
+//   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
+//      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
+//   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
+//      process, and the policy pack starts as the CLI starts it (see policy-host.ts);
+//   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation.
+// Exit 0 on success, 1 when the program, the preview pass or the policy pack fails or a mandatory policy is violated,
+// 2 on bad usage or configuration (stack file, stack config, policy config).
 import fs from "node:fs";
 import path from "node:path";
 import { kubernetesManifests, manifestsYaml, plannedResources } from "./contract";
+import { PolicyConfigError } from "./policy-config";
+import { PolicyRunError } from "./policy-host";
+import { countByLevel, policyJson, policyLines } from "./policy-report";
+import { analyzeStack, DEFAULT_TIMEOUTS, type PolicyRunResult, startPolicyPack } from "./policy-run";
+import { PreviewError, startPreviewPass } from "./preview";
 import { ProgramError, runProgram } from "./run";
-import { StackFileError } from "./stack-config";
+import { readStackConfig, StackFileError } from "./stack-config";
 import { componentTree, countsByType, outputLines } from "./summary";
 
-const USAGE = "usage: npm run plan -- <stack> [--out DIR]";
+const USAGE = `usage: npm run plan -- <stack> [options]
+  --out DIR                  write the plan here (default plan/<stack>)
+  --config FILE              plan <stack> from this stack file instead of Pulumi.<stack>.yaml (e.g. a modified copy)
+  --policy-pack DIR          the policy pack to run (default policy/)
+  --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)`;
 
 interface Args {
   stack: string;
   out?: string;
+  config?: string;
+  policyPack?: string;
+  policyPackConfig?: string;
 }
+
+const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
+  "--out": "out",
+  "--config": "config",
+  "--policy-pack": "policyPack",
+  "--policy-pack-config": "policyPackConfig",
+};
 
 function parseArgs(argv: string[]): Args | string {
   let stack: string | undefined;
-  let out: string | undefined;
+  const opts: Partial<Args> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === "--out") {
-      out = argv[++i];
-      if (!out) return "--out needs a directory";
-    } else if (a.startsWith("--out=")) out = a.slice("--out=".length);
-    else if (a.startsWith("-")) return `unknown option ${a}`;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const key = OPTIONS[flag];
+    if (key) {
+      const value = inline ?? argv[++i];
+      if (!value || value.startsWith("--")) return `${flag} needs a value`;
+      opts[key] = value;
+    } else if (a.startsWith("-")) return `unknown option ${a}`;
     else if (stack) return `one stack at a time (got ${stack} and ${a})`;
     else stack = a;
   }
-  return stack ? { stack, out } : "name a stack, e.g. dev or prod";
+  return stack ? { ...opts, stack } : "name a stack, e.g. dev or prod";
 }
+
+const since = (t: number) => Date.now() - t;
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -40,12 +68,39 @@ async function main(): Promise<number> {
   }
   const root = path.resolve(__dirname, "..", "..");
   const out = path.resolve(args.out ?? path.join(root, "plan", args.stack));
-  const started = process.hrtime.bigint();
+  const packDir = path.resolve(args.policyPack ?? path.join(root, "policy"));
+  const started = Date.now();
+
+  let stack;
+  try {
+    stack = readStackConfig(root, args.stack, args.config);
+  } catch (err) {
+    if (err instanceof StackFileError) {
+      console.error(`plan: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+
+  // The preview pass and the pack's start-up run while this process runs the main pass.
+  const preview = startPreviewPass({ root, stack: args.stack, stackFile: args.config, timeoutMs: 60_000 });
+  const pack = startPolicyPack({
+    root,
+    stack,
+    packDir,
+    ...(args.policyPackConfig ? { configFile: args.policyPackConfig } : {}),
+    timeouts: DEFAULT_TIMEOUTS,
+  });
+  const stopAll = async () => {
+    preview.stop();
+    await pack.stop();
+  };
 
   let run;
   try {
-    run = await runProgram({ root, stack: args.stack, preview: false });
+    run = await runProgram({ root, stack: args.stack, stackFile: args.config, preview: false });
   } catch (err) {
+    await stopAll();
     if (err instanceof StackFileError) {
       console.error(`plan: ${err.message}`);
       return 2;
@@ -56,16 +111,47 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  const mainMs = since(started);
 
   const resources = plannedResources(run.resources);
   const manifests = kubernetesManifests(resources);
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
   fs.writeFileSync(path.join(out, "manifests.yaml"), manifestsYaml(manifests));
+  // A stale policy.json must never pass for this plan's.
+  fs.rmSync(path.join(out, "policy.json"), { force: true });
 
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  let policy: PolicyRunResult;
+  const timings: string[] = [`main pass ${mainMs} ms`];
+  try {
+    const previewPass = await preview.result;
+    timings.push(`preview pass done at ${since(started)} ms`);
+    const configured = await pack.ready;
+    timings.push(`pack started in ${configured.timings.startMs} ms, configured in ${configured.timings.configureMs} ms`);
+    policy = await analyzeStack(configured, previewPass);
+    timings.push(`analysis ${policy.analyzeMs} ms`);
+  } catch (err) {
+    await stopAll();
+    if (err instanceof PolicyConfigError) {
+      console.error(`plan: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof PreviewError) {
+      console.error(err.clean ? `plan: ${err.message}` : `plan: the preview pass failed:\n${err.message}`);
+      return err.clean ? 2 : 1;
+    }
+    if (err instanceof PolicyRunError) {
+      console.error(`plan: the policy pack at ${path.relative(process.cwd(), packDir) || "."} failed: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  await stopAll();
+  fs.writeFileSync(path.join(out, "policy.json"), policyJson(policy.violations));
+
+  const ms = since(started);
   const lines = [
-    `Plan of stack "${args.stack}" (${run.stack.project}): ${resources.length} resources, ${manifests.length} Kubernetes objects, ${ms.toFixed(0)} ms`,
+    `Plan of stack "${args.stack}" (${run.stack.project})${args.config ? ` from ${path.relative(process.cwd(), args.config)}` : ""}: ${resources.length} resources, ${manifests.length} Kubernetes objects, ${ms.toFixed(0)} ms (${timings.join("; ")})`,
     "",
     ...componentTree(resources),
     "",
@@ -78,9 +164,21 @@ async function main(): Promise<number> {
   if (run.stack.placeholders.length > 0) {
     lines.push("", `Secrets planned with a placeholder (set them with pulumi config set --secret): ${run.stack.placeholders.join(", ")}`);
   }
-  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json and manifests.yaml`);
+  lines.push("", ...policyLines(policy, packDir));
+  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml and policy.json`);
   console.log(lines.join("\n"));
+
+  const mandatory = countByLevel(policy.violations).mandatory ?? 0;
+  if (mandatory > 0) {
+    console.error(`plan: ${mandatory} mandatory policy violation${mandatory === 1 ? "" : "s"} (listed above): \`pulumi preview\` would fail`);
+    return 1;
+  }
   return 0;
+}
+
+// Interrupted: the exit hooks of preview.ts and policy-host.ts end the child processes.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
 }
 
 main().then(

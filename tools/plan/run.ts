@@ -2,7 +2,8 @@
 // resource it registered. No CLI, no cloud, no cluster.
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installRecordingMonitor, type RecordedResource } from "./monitor";
+import { type EngineRecord, installEngineMonitor } from "./engine-monitor";
+import type { RecordedResource } from "./monitor";
 import { readStackConfig, type StackConfig } from "./stack-config";
 import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "./world";
 
@@ -12,6 +13,8 @@ export interface ProgramRun {
   /** Stack outputs, serialized (secrets still marked). */
   outputs: Record<string, unknown>;
   preview: boolean;
+  /** What the engine keeps beyond the contract (providers, options, outputs): the policy run's input. */
+  engine: EngineRecord;
 }
 
 /** The program stopped: `clean` errors (config, RunError) are shown without a stack trace. */
@@ -69,7 +72,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const stack = readStackConfig(opts.root, opts.stack, opts.stackFile);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
   const mocks = planMocks(worldFrom(stack, opts.preview));
-  const monitor = await installRecordingMonitor(mocks, stack.project, stack.stack, opts.preview);
+  const monitor = await installEngineMonitor(mocks, stack.project, stack.stack, opts.preview);
 
   // Errors thrown inside apply callbacks surface as unhandled rejections; a plan with one is a failed plan.
   const failures: unknown[] = [];
@@ -90,7 +93,13 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   }
   if (failures.length > 0) throw asProgramError(failures[0]);
   if (pulumi.log.hasErrors()) throw new ProgramError("the program logged errors (see above)", true);
-  return { stack, resources: monitor.resources, outputs: monitor.stackOutputs, preview: opts.preview };
+  return {
+    stack,
+    resources: monitor.resources,
+    outputs: monitor.stackOutputs,
+    preview: opts.preview,
+    engine: monitor.record(),
+  };
 }
 
 function asProgramError(err: unknown): ProgramError {

@@ -1,0 +1,268 @@
+// The offline policy run: the policy pack served as `pulumi preview --policy-pack DIR --policy-pack-config FILE`
+// serves it, fed the preview pass's resources. The RPC sequence follows pulumi/pulumi:
+//   start        pkg/resource/plugin/analyzer_plugin.go NewPolicyAnalyzer: spawn, read the port, Handshake (packs that
+//                predate it answer UNIMPLEMENTED), ConfigureStack (stack, project, organization, dry run, config, secret
+//                keys, tags)
+//   configure    pkg/engine/update.go loadPolicyPlugins: GetAnalyzerInfo, reconcile and validate the policy config,
+//                Configure
+//   per resource pkg/resource/deploy/step_generator.go: Remediate (its transformed properties become the inputs), then
+//                Analyze with the inputs
+//   at the end   step_generator.go AnalyzeResources: AnalyzeStack with every resource's outputs
+// A mandatory violation fails `pulumi preview`; so it fails the plan.
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import type * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
+import { type AnalyzerInfo, type EnforcementLevel, readPolicyConfigFile, reconcilePolicyConfig } from "./policy-config";
+import { type AnalyzerView, analyzeRequest, analyzeStackRequest, engineResources, secretTexts } from "./policy-engine";
+import {
+  enforcementLevel,
+  FakeEngine,
+  PolicyPackProcess,
+  PolicyRunError,
+  type PackProject,
+  readPackProject,
+} from "./policy-host";
+import type { PreviewPass } from "./preview";
+import type { StackConfig } from "./stack-config";
+
+/** One violation, as policy.json records it. */
+export interface PolicyViolation {
+  policy: string;
+  enforcementLevel: EnforcementLevel;
+  urn: string;
+  message: string;
+}
+
+export interface PolicyTimeouts {
+  /** Until the pack prints its port. */
+  startMs: number;
+  /** Per RPC. */
+  rpcMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: PolicyTimeouts = { startMs: 25_000, rpcMs: 15_000 };
+
+export interface PolicyRunOptions {
+  root: string;
+  stack: StackConfig;
+  /** The pack folder (holding PulumiPolicy.yaml). */
+  packDir: string;
+  /** --policy-pack-config; default <packDir>/<stack>.json when it exists. */
+  configFile?: string;
+  timeouts: PolicyTimeouts;
+}
+
+/** Where the policy config came from, for messages: a file, or the pack's own defaults. */
+export function policyConfigSource(opts: Pick<PolicyRunOptions, "packDir" | "configFile" | "stack">): string | undefined {
+  if (opts.configFile) return path.resolve(opts.configFile);
+  const candidate = path.join(opts.packDir, `${opts.stack.stack}.json`);
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+/** The organization the DIY backend reports (pulumi/pulumi pkg/backend/diy: always "organization"). */
+const ORGANIZATION = "organization";
+
+/** Stack tags the CLI derives from Pulumi.yaml and the `pulumi:tags` config (backend.GetEnvironmentTagsForCurrentStack). */
+function stackTags(root: string, stack: StackConfig): Record<string, string> {
+  const tags: Record<string, string> = { "pulumi:project": stack.project };
+  try {
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    const runtime = project.runtime;
+    const name = typeof runtime === "string" ? runtime : (runtime as { name?: unknown } | undefined)?.name;
+    if (typeof name === "string") tags["pulumi:runtime"] = name;
+    if (typeof project.description === "string") tags["pulumi:description"] = project.description;
+  } catch {
+    // Pulumi.yaml was already read for the stack config; a second failure only costs the descriptive tags.
+  }
+  const configured = stack.config["pulumi:tags"];
+  if (configured) {
+    try {
+      for (const [k, v] of Object.entries(JSON.parse(configured) as Record<string, unknown>)) {
+        if (typeof v === "string") tags[k] = v;
+      }
+    } catch {
+      // Not an object: the CLI refuses the stack; the program's own config validation reports it.
+    }
+  }
+  return tags;
+}
+
+/** A started and configured pack, ready for the preview pass's resources. */
+export interface ConfiguredPack {
+  pack: PackProject;
+  process: PolicyPackProcess;
+  engine: FakeEngine;
+  info: AnalyzerInfo;
+  configSource?: string;
+  /** Milliseconds from spawn to port, and from port to configured. */
+  timings: { startMs: number; configureMs: number };
+}
+
+export interface StartingPack {
+  ready: Promise<ConfiguredPack>;
+  /** Ends the pack whatever state it is in. */
+  stop(): Promise<void>;
+}
+
+/** Starts the pack and configures it; the preview pass runs meanwhile. */
+export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
+  let engine: FakeEngine | undefined;
+  let proc: PolicyPackProcess | undefined;
+  let stopped = false;
+  const stop = async () => {
+    stopped = true;
+    await proc?.stop();
+    engine?.stop();
+  };
+  const ready = (async (): Promise<ConfiguredPack> => {
+    const pack = readPackProject(path.resolve(opts.packDir));
+    const configSource = policyConfigSource(opts);
+    // Read the file before spawning anything: a broken file is a config error, not a pack failure.
+    const fromFile = configSource ? readPolicyConfigFile(configSource) : {};
+    engine = await FakeEngine.start();
+    const { stack } = opts;
+    const t0 = Date.now();
+    proc = await PolicyPackProcess.start({
+      pack,
+      engineAddress: engine.address,
+      env: {
+        PULUMI_NODEJS_ORGANIZATION: ORGANIZATION,
+        PULUMI_NODEJS_PROJECT: stack.project,
+        PULUMI_NODEJS_STACK: stack.stack,
+        PULUMI_NODEJS_DRY_RUN: "true",
+        PULUMI_NODEJS_TYPESCRIPT: "true",
+        PULUMI_CONFIG: JSON.stringify(stack.config),
+      },
+      startTimeoutMs: opts.timeouts.startMs,
+      rpcTimeoutMs: opts.timeouts.rpcMs,
+    });
+    if (stopped) {
+      await proc.stop();
+      throw new PolicyRunError("the policy run was stopped");
+    }
+    const t1 = Date.now();
+    await proc.handshake(engine.address);
+    await proc.configureStack({
+      stack: stack.stack,
+      project: stack.project,
+      organization: ORGANIZATION,
+      dryRun: true,
+      config: stack.config,
+      secretKeys: stack.secretKeys,
+      tags: stackTags(opts.root, stack),
+    });
+    const info = await proc.getAnalyzerInfo();
+    const shown = configSource
+      ? path.relative(process.cwd(), configSource) || configSource
+      : `the defaults of pack ${info.name} (no ${path.relative(process.cwd(), path.join(opts.packDir, `${stack.stack}.json`))})`;
+    await proc.configure(reconcilePolicyConfig(info, fromFile, shown));
+    return {
+      pack,
+      process: proc,
+      engine,
+      info,
+      ...(configSource ? { configSource } : {}),
+      timings: { startMs: t1 - t0, configureMs: Date.now() - t1 },
+    };
+  })();
+  ready.catch(() => undefined);
+  return { ready, stop };
+}
+
+export interface PolicyRunResult {
+  info: AnalyzerInfo;
+  configSource?: string;
+  violations: PolicyViolation[];
+  /** Resources sent to Analyze (default providers included). */
+  analyzed: number;
+  /** What the pack printed or logged (secrets redacted). */
+  output: string[];
+  analyzeMs: number;
+}
+
+/** Replaces every secret text in `s` with "[secret]", also where a message quoted it as a JSON string. */
+export function redactor(secrets: string[]): (s: string) => string {
+  const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (s) => forms.reduce((text, secret) => text.split(secret).join("[secret]"), s);
+}
+
+async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(lanes);
+}
+
+function diagnostics(res: analyzerproto.AnalyzeResponse | undefined) {
+  return (res?.getDiagnosticsList() ?? []).map((d) => {
+    const level = enforcementLevel(d.getEnforcementlevel());
+    return {
+      policy: d.getPolicyname(),
+      // A remediation that still violates is reported as mandatory, as the engine does.
+      enforcementLevel: level === "remediate" ? ("mandatory" as const) : level,
+      urn: d.getUrn(),
+      message: d.getMessage(),
+    };
+  });
+}
+
+/** Sends every resource of the preview pass through the pack and collects the violations. */
+export async function analyzeStack(configured: ConfiguredPack, preview: PreviewPass): Promise<PolicyRunResult> {
+  const started = Date.now();
+  const { process: pack } = configured;
+  const views = engineResources(preview.stack, preview.resources, preview.engine);
+  const configSecrets = preview.stack.secretKeys
+    .map((k) => preview.stack.config[k])
+    .filter((v): v is string => typeof v === "string" && v.length >= 4);
+  const redact = redactor([
+    ...new Set([
+      ...secretTexts(views.flatMap((v) => [v.properties, v.outputs, v.provider?.properties ?? {}])),
+      ...configSecrets,
+    ]),
+  ]);
+
+  const found: PolicyViolation[] = [];
+  // The engine analyzes resources as the program registers them, several at a time; the order of results is not
+  // part of the contract (policy.json is sorted).
+  await inBatches(views, 8, async (view: AnalyzerView) => {
+    let properties = view.properties;
+    const remediation = await pack.remediate(analyzeRequest(view));
+    for (const r of remediation?.getRemediationsList() ?? []) {
+      if (r.getDiagnostic()) {
+        found.push({ policy: r.getPolicyname(), enforcementLevel: "advisory", urn: view.urn, message: r.getDiagnostic() });
+      } else if (r.getProperties()) {
+        properties = r.getProperties()?.toJavaScript() as Record<string, unknown>;
+      }
+    }
+    const res = await pack.analyze(analyzeRequest(view, properties));
+    for (const d of diagnostics(res)) found.push({ ...d, urn: view.urn });
+  });
+
+  const stackRes = await pack.analyzeStack(analyzeStackRequest(views));
+  const urns = new Set(views.map((v) => v.urn));
+  const root = views.find((v) => v.type === "pulumi:pulumi:Stack" && !v.parent)?.urn ?? "";
+  for (const d of diagnostics(stackRes)) found.push({ ...d, urn: urns.has(d.urn) ? d.urn : root });
+
+  const violations = found
+    .map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn, message: redact(v.message) }))
+    .sort(
+      (a, b) =>
+        a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message),
+    );
+  const output = [
+    ...pack.output,
+    ...configured.engine.logs.map((l) => `${l.severity}: ${l.message}${l.urn ? ` (${l.urn})` : ""}`),
+  ].map(redact);
+  return {
+    info: configured.info,
+    ...(configured.configSource ? { configSource: configured.configSource } : {}),
+    violations,
+    analyzed: views.length,
+    output,
+    analyzeMs: Date.now() - started,
+  };
+}
