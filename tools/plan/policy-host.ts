@@ -290,7 +290,6 @@ export class PolicyPackProcess {
         if (err.code === grpc.status.DEADLINE_EXCEEDED) {
           reject(new PolicyRunError(`the policy pack did not answer ${method}${what} within ${this.opts.rpcTimeoutMs / 1000} s${this.tail()}`));
         } else {
-          Object.assign(err, { policyMethod: method });
           reject(err);
         }
       });
