@@ -176,7 +176,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-// Interrupted: the exit hooks of preview.ts and policy-host.ts end the child processes.
+// Interrupted: exiting lets children.ts end the preview pass and the policy pack.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
 }

@@ -15,6 +15,7 @@ import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import YAML from "yaml";
+import { endWithThisProcess } from "./children";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledConfig } from "./policy-config";
 
 /** The policy pack could not be run: the message says what failed (start, protocol, crash, timeout). */
@@ -114,20 +115,6 @@ export class FakeEngine {
   }
 }
 
-/** Children started here, killed when this process exits however it exits (no orphaned pack servers). */
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", () => {
-      for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    });
-  }
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-}
-
 export interface PackStartOptions {
   pack: PackProject;
   engineAddress: string;
@@ -202,7 +189,7 @@ export class PolicyPackProcess {
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    track(child);
+    endWithThisProcess(child);
     const pack = new PolicyPackProcess(child, opts);
     let port: number;
     try {

@@ -20,7 +20,6 @@ import {
   FakeEngine,
   PolicyPackProcess,
   PolicyRunError,
-  type PackProject,
   readPackProject,
 } from "./policy-host";
 import type { PreviewPass } from "./preview";
@@ -90,7 +89,6 @@ function stackTags(root: string, stack: StackConfig): Record<string, string> {
 
 /** A started and configured pack, ready for the preview pass's resources. */
 export interface ConfiguredPack {
-  pack: PackProject;
   process: PolicyPackProcess;
   engine: FakeEngine;
   info: AnalyzerInfo;
@@ -121,6 +119,10 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
     // Read the file before spawning anything: a broken file is a config error, not a pack failure.
     const fromFile = configSource ? readPolicyConfigFile(configSource) : {};
     engine = await FakeEngine.start();
+    if (stopped) {
+      engine.stop();
+      throw new PolicyRunError("the policy run was stopped");
+    }
     const { stack } = opts;
     const t0 = Date.now();
     proc = await PolicyPackProcess.start({
@@ -158,7 +160,6 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
       : `the defaults of pack ${info.name} (no ${path.relative(process.cwd(), path.join(opts.packDir, `${stack.stack}.json`))})`;
     await proc.configure(reconcilePolicyConfig(info, fromFile, shown));
     return {
-      pack,
       process: proc,
       engine,
       info,

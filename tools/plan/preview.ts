@@ -2,7 +2,8 @@
 // for the policy run. The Pulumi runtime is global state and the main pass owns this process's, so the preview pass
 // runs in a child process started here, in parallel with the main pass, and hands its recorded resources back over
 // the IPC channel. The child exits when the channel closes, so it never outlives the plan.
-import { type ChildProcess, fork } from "node:child_process";
+import { fork } from "node:child_process";
+import { endWithThisProcess } from "./children";
 import type { EngineRecord } from "./engine-monitor";
 import type { RecordedResource } from "./monitor";
 import { ProgramError, runProgram } from "./run";
@@ -38,17 +39,12 @@ export interface RunningPreview {
   stop(): void;
 }
 
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-});
-
 export function startPreviewPass(opts: PreviewOptions): RunningPreview {
   const child = fork(__filename, [JSON.stringify(opts)], {
     execArgv: ["--require", require.resolve("ts-node/register/transpile-only")],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
-  children.add(child);
+  endWithThisProcess(child);
   const output: string[] = [];
   child.stdout?.setEncoding("utf8").on("data", (d: string) => output.push(d));
   child.stderr?.setEncoding("utf8").on("data", (d: string) => output.push(d));
@@ -72,7 +68,6 @@ export function startPreviewPass(opts: PreviewOptions): RunningPreview {
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       if (reply?.ok) resolve(reply.pass);
       else if (reply) reject(new PreviewError(reply.message, reply.clean));
       else reject(new PreviewError(`the preview pass ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${tail()}`, false));
