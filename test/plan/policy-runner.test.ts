@@ -43,17 +43,14 @@ const PUBLIC_IP = "azure-native:network:PublicIPAddress";
 const runs: Record<string, Run> = {};
 
 beforeAll(async () => {
-  const [prod, dev] = await Promise.all([
-    plan("prod", {
-      "fixture-forbidden-types": { types: [PUBLIC_IP] },
-      "fixture-probe": { type: K8S_PROVIDER, path: ["props", "kubeconfig"] },
-      "fixture-stack-census": { report: true },
-    }),
-    plan("dev", { "fixture-probe": { type: K8S_PROVIDER, path: ["props", "kubeconfig"] } }),
-  ]);
-  runs.prod = prod;
-  runs.dev = dev;
-}, 180_000);
+  // One plan at a time: each is CPU-bound, so running them side by side only adds contention.
+  runs.prod = await plan("prod", {
+    "fixture-forbidden-types": { types: [PUBLIC_IP] },
+    "fixture-probe": { type: K8S_PROVIDER, path: ["props", "kubeconfig"] },
+    "fixture-stack-census": { report: true },
+  });
+  runs.dev = await plan("dev", { "fixture-probe": { type: K8S_PROVIDER, path: ["props", "kubeconfig"] } });
+}, 300_000);
 
 const run = (stack: string) => runs[stack] as Run;
 const of = (stack: string, policy: string) => run(stack).violations.filter((v) => v.policy === policy);

@@ -26,9 +26,9 @@ interface Plan {
 const plans: Record<string, Plan> = {};
 
 beforeAll(async () => {
-  await Promise.all(
-    ["dev", "prod"].map(async (stack) => {
-      const out = tempDir(`plan-${stack}-`);
+  // One plan at a time: each is CPU-bound, so running them side by side only adds contention.
+  for (const stack of ["dev", "prod"]) {
+    const out = tempDir(`plan-${stack}-`);
       const cli = await planCli([stack, "--out", out]);
       const rawResources = fs.existsSync(path.join(out, "resources.json"))
         ? fs.readFileSync(path.join(out, "resources.json"), "utf8")
@@ -42,9 +42,8 @@ beforeAll(async () => {
         manifests: YAML.parseAllDocuments(rawManifests).map((d) => d.toJS() as Record<string, unknown>),
         raw: rawResources + rawManifests + cli.stdout + cli.stderr,
       };
-    }),
-  );
-}, 120_000);
+  }
+}, 240_000);
 
 const plan = (stack: string) => plans[stack] as Plan;
 const byType = (stack: string, type: string) => plan(stack).resources.filter((r) => r.type === type);

@@ -40,7 +40,9 @@ export interface PolicyTimeouts {
   rpcMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: PolicyTimeouts = { startMs: 25_000, rpcMs: 15_000 };
+// Generous but bounded: run-policy-pack type-checks a TypeScript pack with ts-node before it listens (about 3 s alone,
+// several times that on a loaded 2-core machine), and a hung pack must still fail the plan rather than block it.
+export const DEFAULT_TIMEOUTS: PolicyTimeouts = { startMs: 90_000, rpcMs: 60_000 };
 
 export interface PolicyRunOptions {
   root: string;
