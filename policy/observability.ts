@@ -156,7 +156,7 @@ export const monitoringNoOpenPrometheus: ResourceValidationPolicy = {
   description:
     "No VirtualService routes /prometheus or /alertmanager from a Gateway unless a JWT is required for them: both " +
     "have no login and expose every metric and silence to whoever reaches them (Prometheus security model). " +
-    "Advisory by default so dev may open them; policy/prod.json should make it mandatory.",
+    "Advisory by default so dev may open them; policy/prod.json makes it mandatory.",
   enforcementLevel: "advisory",
   validateResource: (args, report) => {
     const o = kubeObject(args.type, args.props, args.urn);

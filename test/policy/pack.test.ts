@@ -8,6 +8,7 @@ import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
 import { istioInstallPolicies } from "../../policy/istio-install";
 import { meshHygienePolicies } from "../../policy/mesh-hygiene";
+import { observabilityPolicies } from "../../policy/observability";
 import { proxyPolicies } from "../../policy/proxy";
 import { securityPolicies } from "../../policy/security";
 
@@ -49,13 +50,14 @@ const AREAS: Policies = [
   ...securityPolicies,
   ...analyzePolicies,
   ...meshHygienePolicies,
+  ...observabilityPolicies,
 ];
 
 describe("the aks-mesh policy pack", () => {
   const { name, args } = servedPack();
   const policies: Policies = args.policies;
 
-  it("serves every policy of the install, proxy, ingress, API, security, analyze and hygiene areas", () => {
+  it("serves every policy of the install, proxy, ingress, API, security, analyze, hygiene and observability areas", () => {
     for (const p of AREAS) expect(policies).toContain(p);
   });
 
