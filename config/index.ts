@@ -3,6 +3,7 @@
 // each wrong key and what was expected (all problems at once, no stack trace).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { closest } from "./suggest";
 import {
   clusterSection,
   ingressGatewaySection,
@@ -302,32 +303,4 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
     else break;
   }
   return s;
-}
-
-/** The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
 }

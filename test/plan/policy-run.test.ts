@@ -4,17 +4,12 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { readStackConfig } from "../../tools/plan/stack-config";
+import type { PolicyViolation } from "../../tools/plan/policy-run";
 import { type CliResult, planCli, ROOT, tempDir } from "../harness";
 
-interface Violation {
-  policy: string;
-  enforcementLevel: string;
-  urn: string;
-  message: string;
-}
 interface Run {
   cli: CliResult;
-  violations: Violation[];
+  violations: PolicyViolation[];
   text: string;
 }
 
@@ -25,7 +20,7 @@ async function plan(stack: string, stackFile?: string): Promise<Run> {
   const policyText = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   return {
     cli,
-    violations: policyText ? (JSON.parse(policyText) as Violation[]) : [],
+    violations: policyText ? (JSON.parse(policyText) as PolicyViolation[]) : [],
     text: cli.stdout + cli.stderr + policyText,
   };
 }
@@ -88,7 +83,7 @@ describe("prod with the sidecar memory limit raised to 2Gi", () => {
   });
 
   test("changes nothing else: every other violation is one the committed stack has too", () => {
-    const key = (v: Violation) => `${v.policy} ${v.urn}`;
+    const key = (v: PolicyViolation) => `${v.policy} ${v.urn}`;
     const committed = new Set(run("prod").violations.map(key));
     const added = run("prodBigProxy")
       .violations.filter((v) => !committed.has(key(v)))

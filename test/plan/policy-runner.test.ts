@@ -4,19 +4,14 @@
 // fails the plan.
 import fs from "node:fs";
 import path from "node:path";
+import type { PolicyViolation } from "../../tools/plan/policy-run";
 import { type CliResult, planCli, ROOT, tempDir } from "../harness";
 
 const FIXTURE_PACK = path.join("test", "fixtures", "policy-pack");
 
-interface Violation {
-  policy: string;
-  enforcementLevel: string;
-  urn: string;
-  message: string;
-}
 interface Run {
   cli: CliResult;
-  violations: Violation[];
+  violations: PolicyViolation[];
   urns: string[];
   /** Everything the run printed or wrote. */
   text: string;
@@ -32,7 +27,7 @@ async function plan(stack: string, policyConfig: unknown): Promise<Run> {
   const policyText = read("policy.json");
   return {
     cli,
-    violations: policyText ? (JSON.parse(policyText) as Violation[]) : [],
+    violations: policyText ? (JSON.parse(policyText) as PolicyViolation[]) : [],
     urns: (JSON.parse(read("resources.json") || "[]") as { urn: string }[]).map((r) => r.urn),
     text: cli.stdout + cli.stderr + policyText + read("resources.json"),
   };
@@ -113,7 +108,7 @@ describe("unknowns and secrets", () => {
 test("AnalyzeStack receives every planned resource plus the default providers the engine adds", () => {
   const census = of("prod", "fixture-stack-census");
   expect(census).toHaveLength(1);
-  const seen = JSON.parse((census[0] as Violation).message.split("\n").pop() as string) as {
+  const seen = JSON.parse((census[0] as PolicyViolation).message.split("\n").pop() as string) as {
     resources: number;
     urns: string[];
     withParent: number;

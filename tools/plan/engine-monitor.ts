@@ -2,7 +2,6 @@
 // a policy pack: the provider reference, the package version that selects a default provider, property dependencies,
 // the resource options the Analyzer protocol carries, and the outputs (the simulated provider's answer, or what a
 // component registered). The policy run builds its Analyze/AnalyzeStack requests from this.
-import * as pulumi from "@pulumi/pulumi";
 import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { RecordingMonitor } from "./monitor";
@@ -174,19 +173,4 @@ export class EngineRecordingMonitor extends RecordingMonitor {
     }
     return { details, defaultProviders: [...this.defaultProviders] };
   }
-}
-
-/** Installs an EngineRecordingMonitor the way installRecordingMonitor installs the plain one. */
-export async function installEngineMonitor(
-  mocks: pulumi.runtime.Mocks,
-  project: string,
-  stack: string,
-  preview: boolean,
-): Promise<EngineRecordingMonitor> {
-  const monitor = new EngineRecordingMonitor(mocks, project, stack);
-  pulumi.runtime.setMockOptions(monitor, project, stack, preview);
-  // Internal in the SDK's typings; the runtime asks the monitor for its features before the first registration.
-  const internal = pulumi.runtime as unknown as { awaitFeatureSupport?: () => Promise<void> };
-  await internal.awaitFeatureSupport?.();
-  return monitor;
 }

@@ -159,19 +159,28 @@ export class RecordingMonitor {
 }
 
 /**
- * Installs a RecordingMonitor as the runtime's monitor and asks it for its features, as a real run does when the root
- * stack registers: without that query the runtime would assume no secret support and send secrets unmarked.
+ * Installs a monitor as the runtime's monitor and asks it for its features, as a real run does when the root stack
+ * registers: without that query the runtime would assume no secret support and send secrets unmarked.
  */
-export async function installRecordingMonitor(
-  mocks: pulumi.runtime.Mocks,
+export async function installMonitor<M extends RecordingMonitor>(
+  monitor: M,
   project: string,
   stack: string,
   preview: boolean,
-): Promise<RecordingMonitor> {
-  const monitor = new RecordingMonitor(mocks, project, stack);
+): Promise<M> {
   pulumi.runtime.setMockOptions(monitor, project, stack, preview);
   // Internal in the SDK's typings, hence the narrow cast; it is what the runtime calls before the first registration.
   const runtime = pulumi.runtime as unknown as { awaitFeatureSupport?: () => Promise<void> };
   await runtime.awaitFeatureSupport?.();
   return monitor;
+}
+
+/** Installs a plain RecordingMonitor (tests, bench). */
+export function installRecordingMonitor(
+  mocks: pulumi.runtime.Mocks,
+  project: string,
+  stack: string,
+  preview: boolean,
+): Promise<RecordingMonitor> {
+  return installMonitor(new RecordingMonitor(mocks, project, stack), project, stack, preview);
 }

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Ajv from "ajv";
+import { closest } from "../../config/suggest";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
@@ -99,25 +100,9 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfigE
   return result;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] as number;
-      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] as number;
-}
-
 function suggestion(name: string, known: string[]): string {
-  const best = known
-    .map((k) => ({ k, d: editDistance(name, k) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${best.k}?)` : "";
+  const best = closest(name, known);
+  return best ? ` (did you mean ${best}?)` : "";
 }
 
 function apply(result: Record<string, ReconciledConfig>, config: Record<string, PolicyConfigEntry>): void {

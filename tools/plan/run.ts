@@ -2,8 +2,8 @@
 // resource it registered. No CLI, no cloud, no cluster.
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type EngineRecord, installEngineMonitor } from "./engine-monitor";
-import type { RecordedResource } from "./monitor";
+import { type EngineRecord, EngineRecordingMonitor } from "./engine-monitor";
+import { installMonitor, type RecordedResource } from "./monitor";
 import { readStackConfig, type StackConfig } from "./stack-config";
 import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "./world";
 
@@ -72,7 +72,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const stack = readStackConfig(opts.root, opts.stack, opts.stackFile);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
   const mocks = planMocks(worldFrom(stack, opts.preview));
-  const monitor = await installEngineMonitor(mocks, stack.project, stack.stack, opts.preview);
+  const monitor = await installMonitor(
+    new EngineRecordingMonitor(mocks, stack.project, stack.stack),
+    stack.project,
+    stack.stack,
+    opts.preview,
+  );
 
   // Errors thrown inside apply callbacks surface as unhandled rejections; a plan with one is a failed plan.
   const failures: unknown[] = [];
