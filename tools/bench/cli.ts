@@ -1,7 +1,7 @@
 // npm run bench [-- --runs N]
 // For the prod stack and for synthetic stacks of 50 and 500 application services, prints the plan's wall time and
-// peak memory next to a floor measured in the same run (the same number of resources registered bare under the same
-// mock runtime), the ratios, and the time per service. Each figure is the median of N runs in fresh processes.
+// peak memory next to a floor measured in the same run (the same resources, with the same inputs, registered bare under
+// the same mock runtime), the ratios, and the time per service. Each figure is the median of N runs in fresh processes.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
         // Alternate program and floor so drift on a shared machine hits both alike.
         const p = await worker(["program", s.stackFile, s.stack]);
         plans.push(p);
-        floors.push(await worker(["floor", String(p.resources), String(p.payloadBytes)]));
+        floors.push(await worker(["floor", s.stackFile, s.stack]));
       }
       const planMs = median(plans.map((m) => m.ms));
       const floorMs = median(floors.map((m) => m.ms));

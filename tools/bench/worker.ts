@@ -1,13 +1,16 @@
 // One bench measurement, in its own process (the Pulumi runtime is global state, and peak memory is per process).
-//   worker program <stackFile> <stack>      plans the program for that stack file
-//   worker floor <resources> <payloadBytes>  registers that many bare resources under the same mock runtime
+//   worker program <stackFile> <stack>   plans the program for that stack file
+//   worker floor <stackFile> <stack>     registers the same resources bare under the same mock runtime
 // Both run once untimed (modules loaded, JIT warm) and time the second run, so the ratio compares the program's own
-// work with the runtime's cost of registering the same number of resources. Prints one JSON line.
+// work (config, components, Outputs, applies, invokes) with the runtime's cost of registering exactly the resources it
+// produces. Prints one JSON line.
 import path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { installRecordingMonitor } from "../plan/monitor";
 import { runProgram } from "../plan/run";
+import { plainValue } from "../plan/contract";
 import { PLAN_SUBSCRIPTION, planMocks } from "../plan/world";
 
 export interface Measurement {
@@ -16,8 +19,6 @@ export interface Measurement {
   ms: number;
   /** Peak resident memory of the process, MiB. */
   peakMb: number;
-  /** Average size of a resource's serialized inputs (the floor uses it for its payload). */
-  payloadBytes: number;
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -37,29 +38,63 @@ async function program(stackFile: string, stack: string): Promise<Measurement> {
   // lazily) and warms the JIT; the second run is the one measured, like the floor's.
   await plan();
   const { result, ms, peakMb } = await measure(plan);
-  const bytes = result.resources.reduce((n, r) => n + JSON.stringify(r.inputs).length, 0);
-  return { resources: result.resources.length, ms, peakMb, payloadBytes: Math.round(bytes / result.resources.length) };
+  return { resources: result.resources.length, ms, peakMb };
+}
+
+type ResourceClass = new (
+  name: string,
+  args: Record<string, unknown>,
+  opts?: pulumi.CustomResourceOptions,
+) => pulumi.Resource;
+
+/** A bare component: registered like the program's, with nothing inside. */
+class BareComponent extends pulumi.ComponentResource {}
+
+/** The SDK class behind a type token, so the floor pays the same per-class cost (outputs, aliases) as the program. */
+function sdkClass(type: string): ResourceClass | "component" {
+  if (type.startsWith("aks-mesh:")) return "component";
+  if (type === "pulumi:providers:kubernetes") return k8s.Provider;
+  if (type === "random:index/randomPassword:RandomPassword") return random.RandomPassword as unknown as ResourceClass;
+  const azure = /^azure-native:([a-z]+):(\w+)$/.exec(type);
+  if (azure) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the submodule named by the token
+    const module = require(`@pulumi/azure-native/${azure[1]}`) as Record<string, ResourceClass>;
+    return module[azure[2] as string] as ResourceClass;
+  }
+  const kube = /^kubernetes:([^/]+)\/(\w+):(\w+)$/.exec(type);
+  if (kube) {
+    const [, group = "", version = "", kind = ""] = kube;
+    const area = group === "core" ? "core" : group.split(".")[0] === "rbac" ? "rbac" : group.split(".")[0];
+    const modules = k8s as unknown as Record<string, Record<string, Record<string, ResourceClass>> | undefined>;
+    const found = modules[area ?? ""]?.[version]?.[kind];
+    if (found && !group.endsWith("istio.io")) return found;
+    return k8s.apiextensions.CustomResource as unknown as ResourceClass;
+  }
+  throw new Error(`bench: no SDK class for ${type}`);
 }
 
 /**
- * The floor: the same number of resources registered bare — Kubernetes ConfigMaps, so each goes through the same typed
- * SDK resource machinery as the program's objects — with inputs of the program's average size, and nothing else.
+ * The floor: the very resources the program registers (same SDK classes, names and inputs), registered bare from a
+ * flat list: no config, no components' logic, no Outputs or applies between them, no invokes.
  */
-async function floor(count: number, payloadBytes: number): Promise<Measurement> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- load the program's modules, as the program run does
-  require(path.join(ROOT, "index.ts"));
+async function floor(stackFile: string, stack: string): Promise<Measurement> {
+  const planned = await runProgram({ root: ROOT, stack, stackFile, preview: false }); // same modules loaded
+  const resources = planned.resources
+    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+    .map((r) => ({ type: r.type, name: r.name, inputs: plainValue(r.inputs) as Record<string, unknown> }));
   const mocks = planMocks({
     location: "koreacentral",
     subscriptionId: PLAN_SUBSCRIPTION,
     publicIpAddress: "198.51.100.10",
     preview: false,
   });
-  const payload = "x".repeat(Math.max(0, payloadBytes - 20));
   const register = async () => {
     const monitor = await installRecordingMonitor(mocks, "aks-mesh", "floor", false);
     await pulumi.runtime.runInPulumiStack(() => {
-      for (let i = 0; i < count - 1; i++) {
-        new k8s.core.v1.ConfigMap(`r${i}`, { metadata: { name: `r${i}`, namespace: "bench" }, data: { payload } });
+      for (const r of resources) {
+        const cls = sdkClass(r.type);
+        if (cls === "component") new BareComponent(r.type, r.name);
+        else new cls(r.name, r.inputs);
       }
       return Promise.resolve({});
     });
@@ -69,15 +104,15 @@ async function floor(count: number, payloadBytes: number): Promise<Measurement> 
   };
   await register(); // warm-up, as for the program
   const { result: monitor, ms, peakMb } = await measure(register);
-  return { resources: monitor.resources.length, ms, peakMb, payloadBytes };
+  return { resources: monitor.resources.length, ms, peakMb };
 }
 
 async function main(): Promise<void> {
   const [mode, a, b] = process.argv.slice(2);
   let m: Measurement;
   if (mode === "program" && a && b) m = await program(a, b);
-  else if (mode === "floor" && a && b) m = await floor(Number(a), Number(b));
-  else throw new Error("usage: worker program <stackFile> <stack> | worker floor <resources> <payloadBytes>");
+  else if (mode === "floor" && a && b) m = await floor(a, b);
+  else throw new Error("usage: worker program|floor <stackFile> <stack>");
   process.stdout.write(`${JSON.stringify(m)}\n`);
 }
 
