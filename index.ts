@@ -101,42 +101,48 @@ export = (): StackOutputs => {
     { ...onCluster, dependsOn: istio.ready },
   );
 
-  // 6. Hosts: one Gateway for every host of the mesh, then the application routes.
-  const hosts = cfg.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gateway.namespace, tls: h.tls }));
+  // 6. Hosts: one Gateway for every host of the mesh (applications and the monitoring host), then the routes.
   const monitoring = cfg.observability;
-  if (monitoring) hosts.push({ host: monitoring.host, routesNamespace: monitoring.namespace, tls: monitoring.tls });
-  let observability: Observability | undefined;
-  if (hosts.length > 0) {
-    const publicGateway = new PublicGateway(
-      "public-gateway",
-      { name: cfg.ingress.gatewayName, namespace: gateway.namespace, selector: gateway.selector, hosts },
-      { ...onCluster, dependsOn: istio.ready },
-    );
+  const hosts = [
+    ...cfg.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gateway.namespace, tls: h.tls })),
+    ...(monitoring ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: monitoring.tls }] : []),
+  ];
+  const publicGateway =
+    hosts.length > 0
+      ? new PublicGateway(
+          "public-gateway",
+          { name: cfg.ingress.gatewayName, namespace: gateway.namespace, selector: gateway.selector, hosts },
+          { ...onCluster, dependsOn: istio.ready },
+        )
+      : undefined;
+  if (publicGateway && cfg.ingress.hosts.length > 0) {
     new HostRoutes(
       "app-routes",
       { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: cfg.ingress.hosts },
       { ...onCluster, dependsOn: istio.ready },
     );
-    // 6b. Observability: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, mesh tracing, the
-    // monitoring host's routes.
-    if (monitoring) {
-      observability = new Observability(
-        "observability",
-        {
-          config: monitoring,
-          revision: istio.revision,
-          istioVersion: istio.version,
-          gatewayRef: publicGateway.ref,
-          gateway: { namespace: gateway.namespace, name: cfg.ingressGateway.name, selector: gateway.selector },
-          gatewayAddress: cfg.staticIp.expectedAddress,
-          controlPlane: istio.ready,
-        },
-        onCluster,
-      );
-    }
   }
 
-  // 7. DNS A records for every host, when the zone is in Azure DNS.
+  // 7. Observability: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, mesh tracing, the monitoring
+  // host's routes.
+  const observability =
+    monitoring && publicGateway
+      ? new Observability(
+          "observability",
+          {
+            config: monitoring,
+            revision: istio.revision,
+            istioVersion: istio.version,
+            gatewayRef: publicGateway.ref,
+            gateway: { namespace: gateway.namespace, name: cfg.ingressGateway.name, selector: gateway.selector },
+            gatewayAddress: cfg.staticIp.expectedAddress,
+            controlPlane: istio.ready,
+          },
+          onCluster,
+        )
+      : undefined;
+
+  // 8. DNS A records for every host, when the zone is in Azure DNS.
   if (cfg.staticIp.dns) {
     new DnsRecords("dns", {
       zoneName: cfg.staticIp.dns.zoneName,
