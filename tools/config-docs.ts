@@ -69,12 +69,7 @@ export function configReference(): string {
     rows(section, `${CONFIG_NAMESPACE}:${name}`, json.required?.includes(name) ?? false, out);
   }
   for (const [name, secret] of Object.entries(SECRET_CONFIG_KEYS)) {
-    out.push([
-      `\`${CONFIG_NAMESPACE}:${name}\``,
-      "secret string",
-      "—",
-      cell(`${secret.description} (set with --secret)`),
-    ]);
+    out.push([`\`${CONFIG_NAMESPACE}:${name}\``, "secret string", "—", cell(secret.description)]);
   }
   const header = ["Key", "Type", "Default", "Meaning"];
   return [header, header.map(() => "---"), ...out].map((r) => `| ${r.join(" | ")} |`).join("\n");
