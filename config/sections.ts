@@ -196,7 +196,9 @@ export const istioSection = z
         encoding: z
           .enum(["TEXT", "JSON"])
           .default("JSON")
-          .describe("meshConfig.accessLogEncoding; JSON is parsed by Loki without a regex."),
+          .describe(
+            "meshConfig.accessLogEncoding. JSON is parsed by Loki without a regex, and its lines carry trace_id (links to Jaeger).",
+          ),
       })
       .prefault({})
       .describe("Envoy access logs."),

@@ -24,6 +24,8 @@ export interface MeshConfigValues {
   /** "/dev/stdout" turns Envoy access logs on; "" turns them off. */
   accessLogFile: string;
   accessLogEncoding: "TEXT" | "JSON";
+  /** With JSON encoding: the fields of each access log line (a JSON object of Envoy command operators, as text). */
+  accessLogFormat?: string;
   outboundTrafficPolicy: { mode: "ALLOW_ANY" | "REGISTRY_ONLY" };
   /** Merge application and Envoy metrics on the sidecar's :15020/stats/prometheus (Prometheus scrapes one port). */
   enablePrometheusMerge: boolean;

@@ -76,6 +76,19 @@ test("turns the access log on and applies the outbound traffic policy", () => {
   expect(mesh.outboundTrafficPolicy).toEqual({ mode: "REGISTRY_ONLY" });
 });
 
+test("logs the trace id with Istio's default JSON access log fields, so a log line links to its trace", () => {
+  const mesh = (istiod().inputs.values as Values).meshConfig as { accessLogFormat: string };
+  const fields = JSON.parse(mesh.accessLogFormat) as Record<string, string>;
+  expect(fields.trace_id).toBe("%TRACE_ID%");
+  expect(fields).toMatchObject({
+    response_code: "%RESPONSE_CODE%",
+    response_flags: "%RESPONSE_FLAGS%",
+    upstream_cluster: "%UPSTREAM_CLUSTER_RAW%",
+    request_id: "%REQ(X-REQUEST-ID)%",
+  });
+  expect(Object.keys(fields)).toHaveLength(25);
+});
+
 test("sizes istiod from config and autoscales it between the bounds", () => {
   expect((istiod().inputs.values as Values).pilot).toEqual({
     autoscaleEnabled: true,
