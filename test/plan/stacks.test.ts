@@ -4,18 +4,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
+import type { PlannedResource as Planned } from "../../tools/plan/contract";
 import { type CliResult, planCli, ROOT, tempDir } from "../harness";
 
-interface Planned {
-  urn: string;
-  type: string;
-  name: string;
-  parent: string | null;
-  dependsOn: string[];
-  protect: boolean;
-  inputs: Record<string, unknown>;
-  importId?: string;
-}
 interface Plan {
   cli: CliResult;
   resources: Planned[];

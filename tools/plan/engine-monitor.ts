@@ -4,7 +4,7 @@
 // component registered). The policy run builds its Analyze/AnalyzeStack requests from this.
 import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import { RecordingMonitor } from "./monitor";
+import { RecordingMonitor, type RegisterRequest } from "./monitor";
 
 /** Options of a registration as the engine passes them to an analyzer (AnalyzerResourceOptions). */
 export interface EngineOptions {
@@ -50,17 +50,8 @@ interface CustomTimeouts {
   getDelete(): string;
 }
 
-/** The parts of the SDK's RegisterResourceRequest read here. */
-interface EngineRegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getObject(): structproto.Struct | undefined;
-  getProvider(): string;
-  getImportid(): string;
-  getDependenciesList(): string[];
-  getProtect(): boolean | undefined;
+/** The further parts of the SDK's RegisterResourceRequest read here. */
+interface EngineRegisterRequest extends RegisterRequest {
   getVersion(): string;
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getIgnorechangesList(): string[];

@@ -25,7 +25,7 @@ const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 type Callback<T> = (err: unknown, response?: T) => void;
 
 /** Minimal protobuf request shapes the SDK hands to a monitor. */
-interface RegisterRequest {
+export interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
