@@ -25,69 +25,49 @@ const loki = { type: "loki", uid: DATASOURCE_UIDS.loki };
 const service = "{{destination_service_name}}.{{destination_service_namespace}}";
 const filter = 'destination_service_namespace=~"$namespace"';
 
+type Grid = Panel["gridPos"];
+
+/** A Prometheus time series panel: one target per [expression, legend], refIds A, B, ... in order. */
+function series(
+  title: string,
+  gridPos: Grid,
+  targets: [expr: string, legend: string][],
+  unit?: string,
+): Omit<Panel, "id"> {
+  return {
+    title,
+    type: "timeseries",
+    gridPos,
+    datasource: prom,
+    targets: targets.map(([expr, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), expr, legendFormat })),
+    ...(unit ? { fieldConfig: { defaults: { unit } } } : {}),
+  };
+}
+
 export function overviewDashboard(): Record<string, unknown> {
-  const panels: Panel[] = [
-    {
-      id: 1,
-      title: "Requests per second",
-      type: "timeseries",
-      gridPos: { h: 8, w: 8, x: 0, y: 0 },
-      datasource: prom,
-      targets: [{ refId: "A", expr: `${SERIES.rate}{${filter}}`, legendFormat: service }],
-      fieldConfig: { defaults: { unit: "reqps" } },
-    },
-    {
-      id: 2,
-      title: "5xx ratio",
-      type: "timeseries",
-      gridPos: { h: 8, w: 8, x: 8, y: 0 },
-      datasource: prom,
-      targets: [{ refId: "A", expr: `${SERIES.errorRatio}{${filter}}`, legendFormat: service }],
-      fieldConfig: { defaults: { unit: "percentunit" } },
-    },
-    {
-      id: 3,
-      title: "p99 latency",
-      type: "timeseries",
-      gridPos: { h: 8, w: 8, x: 16, y: 0 },
-      datasource: prom,
-      targets: [
-        {
-          refId: "A",
-          expr: `histogram_quantile(0.99, sum by (destination_service_namespace, destination_service_name, le) (rate(istio_request_duration_milliseconds_bucket{reporter="destination", ${filter}}[5m])))`,
-          legendFormat: service,
-        },
+  const p99 =
+    "histogram_quantile(0.99, sum by (destination_service_namespace, destination_service_name, le) " +
+    `(rate(istio_request_duration_milliseconds_bucket{reporter="destination", ${filter}}[5m])))`;
+  const layout: Omit<Panel, "id">[] = [
+    series("Requests per second", { h: 8, w: 8, x: 0, y: 0 }, [[`${SERIES.rate}{${filter}}`, service]], "reqps"),
+    series("5xx ratio", { h: 8, w: 8, x: 8, y: 0 }, [[`${SERIES.errorRatio}{${filter}}`, service]], "percentunit"),
+    series("p99 latency", { h: 8, w: 8, x: 16, y: 0 }, [[p99, service]], "ms"),
+    series("Traffic anomaly (z-score against the weekly baseline)", { h: 8, w: 12, x: 0, y: 8 }, [
+      [`${SERIES.rateZScore}{${filter}}`, `rate ${service}`],
+      [`${SERIES.errorZScore}{${filter}}`, `5xx ${service}`],
+    ]),
+    series(
+      "Saturation: container memory of the selected namespaces",
+      { h: 8, w: 12, x: 12, y: 8 },
+      [
+        [
+          'sum by (namespace, pod) (container_memory_working_set_bytes{namespace=~"$namespace", container!=""})',
+          "{{namespace}}/{{pod}}",
+        ],
       ],
-      fieldConfig: { defaults: { unit: "ms" } },
-    },
+      "bytes",
+    ),
     {
-      id: 4,
-      title: "Traffic anomaly (z-score against the weekly baseline)",
-      type: "timeseries",
-      gridPos: { h: 8, w: 12, x: 0, y: 8 },
-      datasource: prom,
-      targets: [
-        { refId: "A", expr: `${SERIES.rateZScore}{${filter}}`, legendFormat: `rate ${service}` },
-        { refId: "B", expr: `${SERIES.errorZScore}{${filter}}`, legendFormat: `5xx ${service}` },
-      ],
-    },
-    {
-      id: 5,
-      title: "Saturation: container memory of the selected namespaces",
-      type: "timeseries",
-      gridPos: { h: 8, w: 12, x: 12, y: 8 },
-      datasource: prom,
-      targets: [
-        {
-          refId: "A",
-          expr: 'sum by (namespace, pod) (container_memory_working_set_bytes{namespace=~"$namespace", container!=""})',
-          legendFormat: "{{namespace}}/{{pod}}",
-        },
-      ],
-      fieldConfig: { defaults: { unit: "bytes" } },
-    },
-    {
-      id: 6,
       title: "Error logs (application and istio-proxy 5xx)",
       type: "logs",
       gridPos: { h: 12, w: 24, x: 0, y: 16 },
@@ -101,6 +81,7 @@ export function overviewDashboard(): Record<string, unknown> {
       options: { showTime: true, wrapLogMessage: true, sortOrder: "Descending" },
     },
   ];
+  const panels: Panel[] = layout.map((panel, i) => ({ id: i + 1, ...panel }));
   return {
     uid: "aks-mesh-overview",
     title: "aks-mesh overview: golden signals and error logs",
