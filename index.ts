@@ -23,7 +23,7 @@ interface StackOutputs {
   monitoringUrls?: Record<string, string>;
   /** Grafana's generated admin password (a secret: `pulumi stack output --show-secrets grafanaAdminPassword`). */
   grafanaAdminPassword?: pulumi.Output<string>;
-  /** Secret in the monitoring namespace holding Kiali's long-lived login token (README "Kiali"). */
+  /** Secret in the monitoring namespace holding Kiali's long-lived login token (README "Stack outputs"). */
   kialiLoginTokenSecret?: string;
 }
 

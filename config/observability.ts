@@ -32,7 +32,9 @@ export const observabilitySection = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Deploy the observability layer; false removes every tool (volumes are kept, README "Rolling back").'),
+      .describe(
+        'Deploy the observability layer; false removes every tool (volumes are kept, docs/observability.md "Rolling back this layer").',
+      ),
     namespace: dnsLabel
       .default("monitoring")
       .describe("Namespace of every tool and of the monitoring VirtualService, created by the stack."),
@@ -100,7 +102,7 @@ export const observabilitySection = z
           .string()
           .min(1)
           .default("admin")
-          .describe('Login of the admin account; its password is generated (README "Grafana").'),
+          .describe("Login of the admin account; its password is generated (docs/observability.md)."),
         storageSize: quantity
           .default("1Gi")
           .describe("Volume for Grafana's database (users, stars, edited dashboards)."),
@@ -120,7 +122,7 @@ export const observabilitySection = z
           .default("Monolithic")
           .describe(
             '"Monolithic": one StatefulSet on a volume, for one cluster; "SimpleScalable": read/write/backend on ' +
-              'object storage (README "Loki: scalable mode").',
+              'object storage (docs/observability.md "Loki: scalable mode").',
           ),
         retention: goDuration.default("168h").describe("Log lines older than this are deleted by the compactor."),
         storageSize: quantity.default("10Gi").describe("Volume of the Monolithic mode."),
@@ -167,8 +169,8 @@ export const observabilitySection = z
           .enum(["token", "openid"])
           .default("token")
           .describe(
-            '"token": log in with a ServiceAccount token (a long-lived one is created, README "Kiali"); "openid": ' +
-              "through the user's OIDC provider (Keycloak), with openid and aks-mesh:kialiOidcClientSecret. Never " +
+            '"token": log in with a ServiceAccount token (a long-lived one is created, docs/observability.md); "openid": ' +
+              "through an OIDC provider such as Keycloak, with openid and aks-mesh:kialiOidcClientSecret. Never " +
               "anonymous: Kiali can change Istio objects.",
           ),
         openid: z
@@ -231,7 +233,7 @@ export const observabilitySection = z
           .max(100)
           .default(83)
           .describe(
-            "Node memory in use (percent of allocatable) that warns; the user runs at 74% and saw 83% as too high.",
+            "Node memory in use (percent of allocatable) that warns; the nodes normally run at 74%, and 83% is already too high.",
           ),
         nodeMemoryCriticalPercent: z
           .int()

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { CONFIG_NAMESPACE, rootSchema, SECRET_CONFIG_KEYS } from "../config";
+import { rootSchema, SECRET_CONFIG_KEYS } from "../config";
 
 const README = path.resolve(__dirname, "..", "README.md");
 const BEGIN = "<!-- CONFIG-REFERENCE -->";
@@ -29,8 +29,7 @@ interface JsonSchema {
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 function typeOf(s: JsonSchema): string {
-  if (s.title === "resources") return "resources (`requests`/`limits` of `cpu`, `memory` quantities)";
-  if (s.title) return s.title;
+  if (s.title) return s.title; // named types ("resources", ...) are explained once, above the table
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(" \\| ");
   if (s.anyOf) return s.anyOf.map(typeOf).join(" or ");
   if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
@@ -51,7 +50,10 @@ function defaultOf(s: JsonSchema, required: boolean): string {
   return required ? "**required**" : "—";
 }
 
-/** One row per key, depth first; objects in lists are described through "[]". */
+/**
+ * One row per key, depth first; objects in lists are described through "[]". Keys are shown without the config
+ * namespace (the README says it once): `cluster.mode` is set as `aks-mesh:cluster.mode`.
+ */
 function rows(schema: JsonSchema, key: string, required: boolean, out: string[][]): void {
   out.push([`\`${key}\``, typeOf(schema), defaultOf(schema, required), cell(schema.description ?? "")]);
   if (schema.title) return; // a named value type, documented once by its type
@@ -66,10 +68,10 @@ export function configReference(): string {
   const json = z.toJSONSchema(rootSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const out: string[][] = [];
   for (const [name, section] of Object.entries(json.properties ?? {})) {
-    rows(section, `${CONFIG_NAMESPACE}:${name}`, json.required?.includes(name) ?? false, out);
+    rows(section, name, json.required?.includes(name) ?? false, out);
   }
   for (const [name, secret] of Object.entries(SECRET_CONFIG_KEYS)) {
-    out.push([`\`${CONFIG_NAMESPACE}:${name}\``, "secret string", "—", cell(secret.description)]);
+    out.push([`\`${name}\``, "secret string", "—", cell(secret.description)]);
   }
   const header = ["Key", "Type", "Default", "Meaning"];
   return [header, header.map(() => "---"), ...out].map((r) => `| ${r.join(" | ")} |`).join("\n");

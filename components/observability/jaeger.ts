@@ -89,7 +89,7 @@ export class Jaeger extends pulumi.ComponentResource {
               ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
             },
           },
-          // Traces outlive a `pulumi destroy` of this layer only if wanted: README "Rolling back".
+          // Traces outlive a `pulumi destroy` of this layer only if wanted: docs/observability.md "Rolling back this layer".
           { parent: this },
         )
       : undefined;

@@ -34,7 +34,7 @@ const SIGNING_KEY_SECRET = "kiali-signing-key";
  * is fixed in two places:
  *   - the login token: `kubectl create token` tokens expire (one hour by default), so the stack creates a
  *     `kiali-login` ServiceAccount bound to the read-only kiali-viewer role and a kubernetes.io/service-account-token
- *     Secret for it, which the API server keeps valid until the Secret is deleted (README "Kiali" shows how to read it);
+ *     Secret for it, which the API server keeps valid until the Secret is deleted (README "Stack outputs" shows how to read it);
  *   - the session signing key: the chart renders a random one on every upgrade, which logs everyone out and restarts
  *     Kiali; a generated key in a Secret, mounted where Kiali v2 reads override credentials, keeps sessions stable.
  */

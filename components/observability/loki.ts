@@ -101,7 +101,7 @@ export function lokiValues(args: Omit<LokiArgs, "namespace" | "timeoutSeconds">)
 
 /**
  * Loki for one cluster: the single binary on a filesystem volume, logs deleted after `retention` by the compactor.
- * SimpleScalable switches to read/write/backend targets on Azure Blob (README "Loki: scalable mode").
+ * SimpleScalable switches to read/write/backend targets on Azure Blob (docs/observability.md "Loki: scalable mode").
  */
 export class Loki extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;

@@ -134,8 +134,8 @@ describe("the aks-mesh policy pack", () => {
       const row = section.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
       expect([p.name, row !== undefined]).toEqual([p.name, true]);
       const cells = (row as string).split("|").map((c) => c.trim());
-      // | name | what it checks | dev | prod | why | source |
-      expect([p.name, cells[3], cells[4]]).toEqual([p.name, levelOf(dev[p.name]), levelOf(prod[p.name])]);
+      // | name | dev | prod | why |
+      expect([p.name, cells[2], cells[3]]).toEqual([p.name, levelOf(dev[p.name]), levelOf(prod[p.name])]);
     }
   });
 });

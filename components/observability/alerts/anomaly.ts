@@ -2,7 +2,7 @@
 // a one-week mean and standard deviation of each, and a seasonal prediction of the request rate from the same hour of
 // the last three weeks (median of the three, shifted by the week-on-week trend). The z-score of the current value
 // against that baseline is itself recorded, so the alert, the overview dashboard and any later analysis read one
-// series. README "Anomaly alerts" explains how these series can feed an AI analysis later.
+// series. docs/observability.md "Anomaly alerts" explains how these series can feed an AI analysis later.
 import type { RecordingRule, RuleGroup } from "./types";
 
 /** The labels that identify a service in Istio's standard metrics. */
