@@ -25,7 +25,7 @@ export { quantityValue, durationMs } from "./primitives";
 export type { Resources } from "./primitives";
 export type { HostEntry } from "./sections";
 export type { ObservabilityConfig, ObservabilitySecrets } from "./observability";
-export { SECRET_CONFIG_KEYS } from "./observability";
+export { KIALI_GRAFANA_LOGIN, SECRET_CONFIG_KEYS } from "./observability";
 
 /** Config namespace: the project name, as Pulumi prefixes project keys with it. */
 export const CONFIG_NAMESPACE = "aks-mesh";

@@ -15,6 +15,9 @@ const goDuration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, 'must be a duration in
 
 const url = z.url({ message: "must be a URL" });
 
+/** Grafana login of the read-only account the stack creates for Kiali's dashboard search (reserved). */
+export const KIALI_GRAFANA_LOGIN = "kiali";
+
 const exposure = z
   .enum(["none", "open", "jwt"])
   .default("none")
@@ -101,6 +104,9 @@ export const observabilitySection = z
         adminUser: z
           .string()
           .min(1)
+          .refine((login) => login !== KIALI_GRAFANA_LOGIN, {
+            message: `"${KIALI_GRAFANA_LOGIN}" is the read-only account the stack creates for Kiali; choose another login`,
+          })
           .default("admin")
           .describe("Login of the admin account; its password is generated (docs/observability.md)."),
         storageSize: quantity

@@ -115,6 +115,13 @@ export function grafanaDatasources(namespace: string, lokiUrl: string): GrafanaD
   ];
 }
 
+/** The Secret (and its keys) holding Grafana's admin login; the chart reads it through admin.existingSecret. */
+export const GRAFANA_ADMIN_SECRET = {
+  name: "grafana-admin",
+  userKey: "admin-user",
+  passwordKey: "admin-password",
+} as const;
+
 /**
  * Grafana, one instance for metrics, logs and traces, served under /grafana on the monitoring host. The admin password
  * is generated (@pulumi/random) into a Kubernetes Secret the chart reads through admin.existingSecret, so it is never
@@ -133,13 +140,13 @@ export class Grafana extends pulumi.ComponentResource {
       { parent: this },
     );
     this.adminPassword = password.result;
-    const secretName = "grafana-admin";
+    const admin = GRAFANA_ADMIN_SECRET;
     const secret = new k8s.core.v1.Secret(
       `${name}-admin`,
       {
-        metadata: { name: secretName, namespace: args.namespace, labels: meshLabels("observability") },
+        metadata: { name: admin.name, namespace: args.namespace, labels: meshLabels("observability") },
         type: "Opaque",
-        stringData: { "admin-user": args.adminUser, "admin-password": password.result },
+        stringData: { [admin.userKey]: args.adminUser, [admin.passwordKey]: password.result },
       },
       { parent: this },
     );
@@ -147,7 +154,7 @@ export class Grafana extends pulumi.ComponentResource {
     const e = ENDPOINTS.grafana;
     const rootUrl = `${args.https ? "https" : "http"}://${args.host}${e.path}/`;
     const values = pulumi.output(args.namespace).apply((namespace): GrafanaValues => ({
-      admin: { existingSecret: secretName, userKey: "admin-user", passwordKey: "admin-password" },
+      admin: { existingSecret: admin.name, userKey: admin.userKey, passwordKey: admin.passwordKey },
       "grafana.ini": {
         server: { domain: args.host, root_url: rootUrl, serve_from_sub_path: true },
         "auth.anonymous": { enabled: args.anonymousViewer, org_role: "Viewer" },

@@ -21,7 +21,19 @@ export interface KialiArgs {
   /** The OIDC client secret (config aks-mesh:kialiOidcClientSecret), with auth "openid". */
   oidcClientSecret?: pulumi.Input<string>;
   timeoutSeconds: number;
+  /**
+   * The read-only Grafana account Kiali searches dashboards with (Kiali calls Grafana's /api/search with
+   * external_services.grafana.auth): its login, and the Secret holding its password under value.txt.
+   */
+  grafanaViewer: { login: string; secretName: string; secret: pulumi.Resource };
 }
+
+/**
+ * Where Kiali v2.4 reads the Grafana password: config/config.go overrides external_services.grafana.auth.password with
+ * /kiali-override-secrets/grafana-password/value.txt when that file exists. kiali-server 2.4.0 has no `secret:`
+ * references in values; its deployment.custom_secrets mounts a Secret (volume named after it) at `mount`.
+ */
+export const GRAFANA_PASSWORD_MOUNT = "/kiali-override-secrets/grafana-password";
 
 /** The chart's ClusterRole for non-anonymous strategies (kiali-server templates/role-viewer.yaml: <instance>-viewer). */
 export const KIALI_VIEWER_ROLE = "kiali-viewer";
@@ -101,6 +113,7 @@ export class Kiali extends pulumi.ComponentResource {
         pod_annotations: {},
         custom_secrets: [
           { name: SIGNING_KEY_SECRET, mount: "/kiali-override-secrets/login-token-signing-key", optional: false },
+          { name: args.grafanaViewer.secretName, mount: GRAFANA_PASSWORD_MOUNT, optional: false },
         ],
       },
       external_services: {
@@ -110,7 +123,13 @@ export class Kiali extends pulumi.ComponentResource {
         grafana: {
           enabled: true,
           internal_url: internalUrl("grafana", namespace),
-          external_url: `${scheme}://${args.host}${ENDPOINTS.grafana.path}`,
+          // The host root, not /grafana: Kiali prefixes external_url onto the dashboard path Grafana's /api/search
+          // returns, and Grafana already puts its sub-path (root_url) in it (grafana/grafana.go getDashboardPath at
+          // Kiali v2.4.0), so /grafana here would link to /grafana/grafana/d/...
+          external_url: `${scheme}://${args.host}`,
+          // Basic auth as the read-only viewer; the password comes from the mounted Secret, never from these values
+          // (the chart copies them into a ConfigMap).
+          auth: { type: "basic", username: args.grafanaViewer.login },
           dashboards: [
             { name: "Istio Service Dashboard" },
             { name: "Istio Workload Dashboard" },
@@ -137,7 +156,8 @@ export class Kiali extends pulumi.ComponentResource {
       `${name}-release`,
       "kiali",
       { name: e.release, namespace: args.namespace, values, timeoutSeconds: args.timeoutSeconds },
-      { parent: this, dependsOn: children },
+      // The Secrets are mounted with optional: false: the pod cannot start before they exist.
+      { parent: this, dependsOn: [...children, args.grafanaViewer.secret] },
     );
 
     if (args.auth === "token") {

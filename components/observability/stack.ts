@@ -1,14 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObservabilityConfig } from "../../config";
+import { KIALI_GRAFANA_LOGIN, type ObservabilityConfig } from "../../config";
 import { ISTIO_NAMESPACE, REVISION_LABEL } from "../istio";
 import { meshLabels } from "../shared";
 import { LogShipper } from "./alloy";
 import { Grafana } from "./grafana";
+import { GrafanaViewer } from "./grafana-viewer";
 import { Jaeger } from "./jaeger";
 import { Kiali } from "./kiali";
 import { Loki, lokiUrl } from "./loki";
-import { publicUrl, type RoutedTool } from "./paths";
+import { internalUrl, publicUrl, type RoutedTool } from "./paths";
 import { Prometheus } from "./prometheus";
 import { MonitoringRoutes } from "./routes";
 import { MeshTracing } from "./tracing";
@@ -103,6 +104,20 @@ export class Observability extends pulumi.ComponentResource {
     );
     this.grafanaAdminPassword = grafana.adminPassword;
 
+    // Kiali's dashboard links: it searches Grafana's API as a read-only user, not as the admin.
+    const kialiGrafanaViewer = new GrafanaViewer(
+      `${name}-kiali-grafana`,
+      {
+        namespace: c.namespace,
+        login: KIALI_GRAFANA_LOGIN,
+        secretName: "kiali-grafana-password",
+        grafanaUrl: internalUrl("grafana", c.namespace),
+        revision: args.revision,
+        grafana: grafana.release,
+      },
+      inNamespace,
+    );
+
     const kiali = new Kiali(
       `${name}-kiali`,
       {
@@ -113,6 +128,11 @@ export class Observability extends pulumi.ComponentResource {
         auth: c.kiali.auth,
         openid: c.kiali.openid,
         oidcClientSecret: c.secrets.kialiOidcClientSecret,
+        grafanaViewer: {
+          login: kialiGrafanaViewer.login,
+          secretName: kialiGrafanaViewer.secretName,
+          secret: kialiGrafanaViewer.secret,
+        },
       },
       inNamespace,
     );

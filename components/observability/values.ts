@@ -235,7 +235,14 @@ export interface KialiValues {
     custom_dashboards: { enabled: boolean };
     istio: { root_namespace: string };
     prometheus: { url: string };
-    grafana: { enabled: boolean; internal_url: string; external_url: string; dashboards: { name: string }[] };
+    grafana: {
+      enabled: boolean;
+      internal_url: string;
+      external_url: string;
+      /** Kiali's Auth (config/config.go): the password is read from the mounted override Secret. */
+      auth: { type: "none" | "basic" | "bearer"; username?: string };
+      dashboards: { name: string }[];
+    };
     tracing: {
       enabled: boolean;
       provider: "jaeger";

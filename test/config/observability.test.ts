@@ -56,6 +56,10 @@ test.each([
     "aks-mesh:observability.prometheus.retentionSize",
   ],
   [{ host: "Monitoring" }, "aks-mesh:observability.host"],
+  [
+    { host: "monitoring.example.com", grafana: { adminUser: "kiali" } },
+    'aks-mesh:observability.grafana.adminUser: "kiali" is the read-only account the stack creates for Kiali',
+  ],
 ])("rejects %j naming the key", (obs, expected) => {
   const msg = problems(withObs(obs));
   expect(msg).toContain(expected);

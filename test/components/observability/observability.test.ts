@@ -180,8 +180,71 @@ test("runs Kiali with token login, a stable signing key and a long-lived login t
 test("wires Kiali to Prometheus, Grafana and Jaeger", () => {
   const ext = values("kiali").external_services;
   expect(ext.prometheus.url).toBe("http://prometheus-server.monitoring.svc.cluster.local:80/prometheus");
-  expect(ext.grafana.external_url).toBe("https://monitoring.example.com/grafana");
+  expect(ext.grafana.internal_url).toBe("http://grafana.monitoring.svc.cluster.local:80/grafana");
   expect(ext.tracing.internal_url).toBe("http://jaeger.monitoring.svc.cluster.local:16686/jaeger");
+});
+
+test("links Kiali to Grafana dashboards once: external_url is the host root, Grafana's paths carry /grafana", () => {
+  const ext = values("kiali").external_services.grafana;
+  expect(ext.external_url).toBe("https://monitoring.example.com");
+  // Kiali v2.4 joins external_url and the path /api/search returns, which starts with root_url's sub-path.
+  const rootUrl = new URL(values("grafana")["grafana.ini"].server.root_url as string);
+  const dashboardPath = `${rootUrl.pathname.replace(/\/$/, "")}/d/abc/istio-mesh-dashboard`;
+  expect(`${ext.external_url}${dashboardPath}`).toBe(
+    "https://monitoring.example.com/grafana/d/abc/istio-mesh-dashboard",
+  );
+});
+
+test("has Kiali search Grafana with basic auth as the read-only kiali user, no password in its values", () => {
+  const grafana = values("kiali").external_services.grafana;
+  expect(grafana.auth).toEqual({ type: "basic", username: "kiali" });
+  // The chart copies its values into a ConfigMap: the password must only come from the mounted Secret.
+  expect(JSON.stringify(values("kiali"))).not.toMatch(/"password"|"token":/);
+});
+
+test("mounts the viewer password where Kiali 2.4 reads it, and starts Kiali only once the Secret exists", () => {
+  expect(values("kiali").deployment.custom_secrets).toContainEqual({
+    name: "kiali-grafana-password",
+    mount: "/kiali-override-secrets/grafana-password",
+    optional: false,
+  });
+  const secret = h.one("kubernetes:core/v1:Secret", "obs-kiali-grafana-password");
+  expect(release("kiali").dependsOn).toContain(secret.urn);
+});
+
+test("keeps the viewer password a generated secret, under the value.txt key Kiali reads", () => {
+  expect(h.all("random:index/randomPassword:RandomPassword").map((r) => r.name)).toContain(
+    "obs-kiali-grafana-password",
+  );
+  const secret = h.one("kubernetes:core/v1:Secret", "obs-kiali-grafana-password").inputs as Values;
+  expect(secret.metadata).toMatchObject({ name: "kiali-grafana-password", namespace: "monitoring" });
+  expect(secret.stringData).toBe("[secret]");
+  // The mocked RandomPassword result ("ppp...") appears nowhere in plain text.
+  expect(JSON.stringify(h.resources())).not.toContain("p".repeat(32));
+});
+
+test("creates the Kiali user in Grafana with a Job that reads both credentials from Secrets, after Grafana", () => {
+  const job = h.one("kubernetes:batch/v1:Job", "obs-kiali-grafana-ensure");
+  const spec = (job.inputs as Values).spec.template.spec;
+  const env = Object.fromEntries(spec.containers[0].env.map((e: Values) => [e.name, e.value ?? e.valueFrom]));
+  expect(env).toEqual({
+    GRAFANA_URL: "http://grafana.monitoring.svc.cluster.local:80/grafana",
+    VIEWER_LOGIN: "kiali",
+    VIEWER_PASSWORD: { secretKeyRef: { name: "kiali-grafana-password", key: "value.txt" } },
+    ADMIN_USER: { secretKeyRef: { name: "grafana-admin", key: "admin-user" } },
+    ADMIN_PASSWORD: { secretKeyRef: { name: "grafana-admin", key: "admin-password" } },
+  });
+  expect(spec.containers[0].command.join(" ")).toContain('{"role":"Viewer"}');
+  expect(job.dependsOn).toContain(release("grafana").urn);
+});
+
+test("runs the Grafana user Job in the mesh and lets it finish (sidecar waited for, then stopped)", () => {
+  const template = (h.one("kubernetes:batch/v1:Job", "obs-kiali-grafana-ensure").inputs as Values).spec.template;
+  expect(template.metadata.labels["istio.io/rev"]).toBe("1-23-4");
+  expect(JSON.parse(template.metadata.annotations["proxy.istio.io/config"])).toEqual({
+    holdApplicationUntilProxyStarts: true,
+  });
+  expect(template.spec.containers[0].command[2]).toContain("/quitquitquit");
 });
 
 test.each([
