@@ -151,8 +151,11 @@ export function parseConfig(
       ...root.staticIp,
       name: adopted?.name ?? root.staticIp.name ?? `pip-${ctx.project}-${ctx.stack}-ingress`,
       resourceGroup: adopted?.resourceGroup ?? root.staticIp.resourceGroup,
+      // An adopted IP's load balancer already holds the grant: creating a second one fails with RoleAssignmentExists.
       grantNetworkContributor:
-        root.staticIp.grantNetworkContributor ?? (adopted !== undefined || root.staticIp.resourceGroup !== undefined),
+        root.staticIp.grantNetworkContributor ??
+        (root.staticIp.adoptRoleAssignment !== undefined ||
+          (adopted === undefined && root.staticIp.resourceGroup !== undefined)),
       ...(adopted && root.staticIp.adoptResourceId
         ? { adopt: { resourceId: root.staticIp.adoptResourceId, ...adopted } }
         : {}),

@@ -91,6 +91,17 @@ export const clusterSection = z
 const PUBLIC_IP_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/([-\w.()]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([-\w.]+)$/;
 
+const ROLE_ASSIGNMENT_ID =
+  /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w.()]+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([0-9a-fA-F-]{36})$/i;
+
+/** Parses a resource-group role assignment id; undefined when it is not one. */
+export function parseRoleAssignmentId(
+  id: string,
+): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+  const m = ROLE_ASSIGNMENT_ID.exec(id);
+  return m ? { subscriptionId: m[1] as string, resourceGroup: m[2] as string, name: m[3] as string } : undefined;
+}
+
 /** Parses a public IP resource id into its resource group and name; undefined when it is not one. */
 export function parsePublicIpId(id: string): { resourceGroup: string; name: string } | undefined {
   const m = PUBLIC_IP_ID.exec(id);
@@ -114,7 +125,31 @@ export const staticIpSection = z
       .optional()
       .describe(
         "Give the cluster identity Network Contributor on the IP's resource group. Default: true when the IP is " +
-          "outside the node resource group. Set false when granted by hand, or Azure answers RoleAssignmentExists.",
+          "outside the node resource group and not adopted, or when adoptRoleAssignment is set; false when adopting " +
+          "an IP, whose load balancer already holds the grant (a second one fails with RoleAssignmentExists).",
+      ),
+    adoptRoleAssignment: z
+      .strictObject({
+        id: z
+          .string()
+          .refine((id) => parseRoleAssignmentId(id) !== undefined, {
+            message:
+              "must be a role assignment id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Authorization/roleAssignments/<guid>",
+          })
+          .describe(
+            'Its id: az role assignment list --assignee <cluster principal> --scope <IP resource group id> --role "Network Contributor" --query "[].id".',
+          ),
+        description: z
+          .string()
+          .optional()
+          .describe("Its description, exactly as listed; omit when it has none (az role assignment create sets none)."),
+        condition: z.string().optional().describe("Its condition, exactly as listed; omit when it has none."),
+        conditionVersion: z.string().optional().describe('Its conditionVersion ("2.0") when it has a condition.'),
+      })
+      .optional()
+      .describe(
+        "The existing Network Contributor grant of the cluster identity on the IP's resource group, imported (Pulumi " +
+          "import) instead of created. Every field must equal the live assignment's, or the import updates it.",
       ),
     zones: z
       .array(z.enum(["1", "2", "3"]))
@@ -123,7 +158,16 @@ export const staticIpSection = z
     tags: z
       .record(z.string(), z.string())
       .default({})
-      .describe("Azure tags on the IP. Must match the existing IP's tags when adopting."),
+      .describe("Azure tags on the IP. Must equal the existing IP's tags when adopting, or the import replaces them."),
+    idleTimeoutInMinutes: z
+      .int()
+      .min(4)
+      .max(30)
+      .default(4)
+      .describe(
+        "TCP idle timeout of the IP in minutes (Azure's default 4). Must equal the existing IP's " +
+          "properties.idleTimeoutInMinutes when adopting.",
+      ),
     adoptResourceId: z
       .string()
       .refine((id) => parsePublicIpId(id) !== undefined, {
@@ -145,7 +189,30 @@ export const staticIpSection = z
       .describe("Azure DNS zone to publish an A record for every mesh host in; omit to manage DNS elsewhere."),
   })
   .superRefine((s, ctx) => {
+    const grant = s.adoptRoleAssignment ? parseRoleAssignmentId(s.adoptRoleAssignment.id) : undefined;
+    if (s.adoptRoleAssignment && s.grantNetworkContributor === false) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["grantNetworkContributor"],
+        message: "is false but adoptRoleAssignment names a grant to import; remove one of them",
+      });
+    }
     const adopted = s.adoptResourceId ? parsePublicIpId(s.adoptResourceId) : undefined;
+    const ipGroup = adopted?.resourceGroup ?? s.resourceGroup;
+    if (grant && !ipGroup) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adoptRoleAssignment", "id"],
+        message: "needs the IP's resource group (resourceGroup or adoptResourceId): the grant is on that group",
+      });
+    }
+    if (grant && ipGroup && grant.resourceGroup.toLowerCase() !== ipGroup.toLowerCase()) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adoptRoleAssignment", "id"],
+        message: `is an assignment on resource group "${grant.resourceGroup}", but the IP is in "${ipGroup}"`,
+      });
+    }
     if (!adopted) return;
     if (s.name !== undefined && s.name !== adopted.name) {
       ctx.addIssue({

@@ -8,8 +8,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlannedResource, plannedResources } from "../tools/plan/contract";
+import type { ImportCheck } from "../tools/plan/azure-import";
 import { installRecordingMonitor } from "../tools/plan/monitor";
-import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "../tools/plan/world";
+import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, type WorldOptions } from "../tools/plan/world";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -20,6 +21,8 @@ export interface Harness {
   one(type: string, name?: string): PlannedResource;
   /** All resources of this type. */
   all(type: string): PlannedResource[];
+  /** Every simulated import: what `pulumi up` would do to the live resource right after importing it. */
+  imports(): ImportCheck[];
   /** Waits until every pending registration has reached the monitor. */
   settle(): Promise<void>;
 }
@@ -33,6 +36,9 @@ export interface MockOptions {
   /** Region and address the simulated Azure answers with. */
   location?: string;
   publicIpAddress?: string;
+  /** The adopted IP as the stack file describes it, and GET bodies by resource id (tools/plan/world.ts). */
+  adoptedIp?: WorldOptions["adoptedIp"];
+  azureResources?: WorldOptions["azureResources"];
 }
 
 export async function mockRuntime(opts: MockOptions = {}): Promise<Harness> {
@@ -44,6 +50,8 @@ export async function mockRuntime(opts: MockOptions = {}): Promise<Harness> {
     subscriptionId: PLAN_SUBSCRIPTION,
     publicIpAddress: opts.publicIpAddress ?? DOCUMENTATION_ADDRESS,
     preview,
+    ...(opts.adoptedIp ? { adoptedIp: opts.adoptedIp } : {}),
+    ...(opts.azureResources ? { azureResources: opts.azureResources } : {}),
   });
   const monitor = await installRecordingMonitor(mocks, "aks-mesh", stack, preview);
 
@@ -53,6 +61,7 @@ export async function mockRuntime(opts: MockOptions = {}): Promise<Harness> {
   return {
     resources,
     all: (type) => matching(type),
+    imports: () => monitor.imports,
     one(type, name) {
       const found = matching(type, name);
       if (found.length !== 1) {

@@ -8,4 +8,11 @@ export {
   type IngressGatewayArgs,
 } from "./ingress-gateway";
 export { type GatewayHost, gatewayServers, PublicGateway, type PublicGatewayArgs } from "./public-gateway";
-export { NETWORK_CONTRIBUTOR_ROLE_ID, StaticIp, type StaticIpArgs } from "./static-ip";
+export {
+  type AdoptedRoleAssignment,
+  NETWORK_CONTRIBUTOR_ROLE_ID,
+  roleAssignmentIdParts,
+  STATIC_IP_UNOWNED_PROPERTIES,
+  StaticIp,
+  type StaticIpArgs,
+} from "./static-ip";

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     location: "koreacentral",
     zones: [],
     tags: {},
+    idleTimeoutInMinutes: 4,
     clusterPrincipalId: "principal",
     adoptResourceId:
       "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/pip-prod",

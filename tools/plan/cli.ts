@@ -5,10 +5,12 @@
 //   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
 //      process, and the policy pack starts as the CLI starts it (see policy-host.ts);
 //   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation.
-// Exit 0 on success, 1 when the program, the preview pass or the policy pack fails or a mandatory policy is violated,
-// 2 on bad usage or configuration (stack file, stack config, policy config).
+// Exit 0 on success, 1 when the program, the preview pass or the policy pack fails, a mandatory policy is violated or
+// an adopted Azure resource would be changed right after its import (azure-import.ts), 2 on bad usage or
+// configuration (stack file, stack config, policy config).
 import fs from "node:fs";
 import path from "node:path";
+import { importLine } from "./azure-import";
 import { kubernetesManifests, manifestsYaml, plannedResources } from "./contract";
 import { PolicyConfigError } from "./policy-config";
 import { PolicyRunError } from "./policy-host";
@@ -164,6 +166,9 @@ async function main(): Promise<number> {
   if (run.stack.placeholders.length > 0) {
     lines.push("", `Secrets planned with a placeholder (set them with pulumi config set --secret): ${run.stack.placeholders.join(", ")}`);
   }
+  if (run.imports.length > 0) {
+    lines.push("", "Imports (against the simulated Azure's GET answers):", ...run.imports.map(importLine));
+  }
   lines.push("", ...policyLines(policy, packDir));
   lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml and policy.json`);
   console.log(lines.join("\n"));
@@ -171,9 +176,15 @@ async function main(): Promise<number> {
   const mandatory = countByLevel(policy.violations).mandatory ?? 0;
   if (mandatory > 0) {
     console.error(`plan: ${mandatory} mandatory policy violation${mandatory === 1 ? "" : "s"} (listed above): \`pulumi preview\` would fail`);
-    return 1;
   }
-  return 0;
+  const changing = run.imports.filter((i) => i.step !== "import");
+  if (changing.length > 0) {
+    console.error(
+      `plan: ${changing.length} adopted resource${changing.length === 1 ? "" : "s"} would be changed right after the import ` +
+        "(listed above): make the stack config match the live resource (README, adopting production)",
+    );
+  }
+  return mandatory > 0 || changing.length > 0 ? 1 : 0;
 }
 
 // Interrupted: exiting lets children.ts end the preview pass and the policy pack.

@@ -54,7 +54,6 @@ interface CustomTimeouts {
 interface EngineRegisterRequest extends RegisterRequest {
   getVersion(): string;
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
-  getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getAliasurnsList(): string[];
   getAliasesList(): { getUrn(): string }[];

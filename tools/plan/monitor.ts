@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { AZURE_IMPORT_SPECS, checkImport, type ImportCheck } from "./azure-import";
 
 /** One registered resource as the plan contract describes it (inputs still serialized). */
 export interface RecordedResource {
@@ -35,6 +36,7 @@ export interface RegisterRequest {
   getImportid(): string;
   getDependenciesList(): string[];
   getProtect(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 interface InvokeRequest {
   getTok(): string;
@@ -46,14 +48,21 @@ interface OutputsRequest {
   getOutputs(): structproto.Struct | undefined;
 }
 
+/** Mocks that may also answer the provider's Read of an imported resource (tools/plan/world.ts). */
+type MonitorMocks = pulumi.runtime.Mocks & {
+  read?(type: string, id: string): Record<string, unknown> | undefined;
+};
+
 export class RecordingMonitor {
   readonly resources: RecordedResource[] = [];
+  /** Every import the simulated Azure could answer, with what `pulumi up` would do after it (azure-import.ts). */
+  readonly imports: ImportCheck[] = [];
   /** Serialized stack outputs, captured when the root stack registers them. */
   stackOutputs: Record<string, unknown> = {};
   private readonly states = new Map<string, { urn: string; id: string | null; state: unknown }>();
 
   constructor(
-    private readonly mocks: pulumi.runtime.Mocks,
+    private readonly mocks: MonitorMocks,
     private readonly project: string,
     private readonly stack: string,
   ) {}
@@ -82,13 +91,23 @@ export class RecordingMonitor {
         custom: req.getCustom(),
         inputs: serializedInputs,
       });
+      const inputs = pulumi.runtime.deserializeProperties(req.getObject() ?? new structproto.Struct()) as Record<
+        string,
+        unknown
+      >;
+      const importId = req.getImportid();
+      const body = importId && AZURE_IMPORT_SPECS[req.getType()] ? this.mocks.read?.(req.getType(), importId) : undefined;
+      if (importId && body) {
+        const ignoreChanges = req.getIgnorechangesList();
+        this.imports.push(checkImport({ urn, type: req.getType(), id: importId, body, inputs, ignoreChanges }));
+      }
       const result = await this.mocks.newResource({
         type: req.getType(),
         name: req.getName(),
-        inputs: pulumi.runtime.deserializeProperties(req.getObject() ?? new structproto.Struct()) as Record<string, unknown>,
+        inputs,
         provider: req.getProvider(),
         custom: req.getCustom(),
-        id: req.getImportid(),
+        id: importId,
       });
       const state = await pulumi.runtime.serializeProperties("", result.state);
       this.states.set(urn, { urn, id: result.id ?? null, state });

@@ -3,9 +3,10 @@
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type EngineRecord, EngineRecordingMonitor } from "./engine-monitor";
+import type { ImportCheck } from "./azure-import";
 import { installMonitor, type RecordedResource } from "./monitor";
 import { readStackConfig, type StackConfig } from "./stack-config";
-import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks } from "./world";
+import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, type WorldOptions } from "./world";
 
 export interface ProgramRun {
   stack: StackConfig;
@@ -15,6 +16,8 @@ export interface ProgramRun {
   preview: boolean;
   /** What the engine keeps beyond the contract (providers, options, outputs): the policy run's input. */
   engine: EngineRecord;
+  /** Every adopted Azure resource, and whether `pulumi up` would change it right after importing it. */
+  imports: ImportCheck[];
 }
 
 /** The program stopped: `clean` errors (config, RunError) are shown without a stack trace. */
@@ -39,8 +42,8 @@ export interface RunOptions {
   stackFile?: string;
 }
 
-/** The simulated world takes what it can from the stack config: the region, the adopted IP's address. */
-function worldFrom(stack: StackConfig, preview: boolean) {
+/** The simulated world takes what it can from the stack config: the region, the adopted IP's address and settings. */
+function worldFrom(stack: StackConfig, preview: boolean): WorldOptions {
   const json = (key: string): Record<string, unknown> => {
     try {
       const v: unknown = JSON.parse(stack.config[`${stack.project}:${key}`] ?? "{}");
@@ -53,11 +56,21 @@ function worldFrom(stack: StackConfig, preview: boolean) {
   const staticIp = json("staticIp");
   const create = (cluster.create ?? {}) as Record<string, unknown>;
   const adoptId = typeof staticIp.adoptResourceId === "string" ? staticIp.adoptResourceId : "";
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
+  const tags =
+    typeof staticIp.tags === "object" && staticIp.tags !== null
+      ? Object.fromEntries(Object.entries(staticIp.tags).filter((e): e is [string, string] => typeof e[1] === "string"))
+      : undefined;
   return {
     location: stack.config["azure-native:location"] ?? (typeof create.location === "string" ? create.location : "westeurope"),
     subscriptionId: /^\/subscriptions\/([0-9a-fA-F-]{36})\//.exec(adoptId)?.[1] ?? PLAN_SUBSCRIPTION,
     publicIpAddress: typeof staticIp.expectedAddress === "string" ? staticIp.expectedAddress : DOCUMENTATION_ADDRESS,
     preview,
+    adoptedIp: {
+      ...(strings(staticIp.zones) ? { zones: strings(staticIp.zones) } : {}),
+      ...(tags ? { tags } : {}),
+      ...(typeof staticIp.idleTimeoutInMinutes === "number" ? { idleTimeoutInMinutes: staticIp.idleTimeoutInMinutes } : {}),
+    },
   };
 }
 
@@ -104,6 +117,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     outputs: monitor.stackOutputs,
     preview: opts.preview,
     engine: monitor.record(),
+    imports: monitor.imports,
   };
 }
 

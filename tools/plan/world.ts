@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { AZURE_IMPORT_SPECS, pathParameters, responseOutputs } from "./azure-import";
 
 export interface WorldOptions {
   /** Region of an existing cluster (config azure-native:location when set). */
@@ -13,6 +14,19 @@ export interface WorldOptions {
   publicIpAddress: string;
   /** Preview mode: computed outputs of created resources are unknown, as in `pulumi preview`. */
   preview: boolean;
+  /**
+   * The adopted public IP as the stack file describes it (config staticIp): Azure answers its GET with these values
+   * plus what Azure sets on every Standard IP by itself.
+   */
+  adoptedIp?: { zones?: string[]; tags?: Record<string, string>; idleTimeoutInMinutes?: number };
+  /** GET bodies by resource id, as `az rest --method get` prints them (tests); they win over the simulated ones. */
+  azureResources?: Record<string, Record<string, unknown>>;
+}
+
+/** The mocks, plus the GET answers the provider's Read gets when a resource is imported. */
+export interface PlanMocks extends pulumi.runtime.Mocks {
+  /** The body Azure answers `GET <id>?api-version=<the type's>` with; undefined when the world has none. */
+  read(type: string, id: string): Record<string, unknown> | undefined;
 }
 
 /** TEST-NET-2 (RFC 5737): an address that can never be anyone's real ingress. */
@@ -67,15 +81,90 @@ function fakeKubeconfig(cluster: string, admin: boolean): string {
   });
 }
 
-export function planMocks(world: WorldOptions): pulumi.runtime.Mocks {
+/** Network Contributor, as in components/ingress/static-ip.ts (the world does not import the program). */
+const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+export function planMocks(world: WorldOptions): PlanMocks {
   const sub = world.subscriptionId;
+  // The managed identity the simulated cluster reported; an existing role assignment belongs to it.
+  let clusterPrincipal = fakeUuid("identity");
+
+  /**
+   * A GET body as Azure returns it at the API version azure-native uses. A Standard IP always carries
+   * idleTimeoutInMinutes 4 (unless changed), ddosSettings.protectionMode "VirtualNetworkInherited" and an empty
+   * ipTags list, and, while a load balancer uses it, ipConfiguration (Microsoft.Network 2024-05-01, "Get public IP
+   * address" example response). A role assignment made with `az role assignment create` has no description or condition.
+   */
+  const read = (type: string, id: string): Record<string, unknown> | undefined => {
+    const given = Object.entries(world.azureResources ?? {}).find(([k]) => k.toLowerCase() === id.toLowerCase());
+    if (given) return structuredClone(given[1]);
+    const spec = AZURE_IMPORT_SPECS[type];
+    const params = spec ? pathParameters(spec.path, id) : undefined;
+    if (!params) return undefined;
+    switch (type) {
+      case "azure-native:network:PublicIPAddress": {
+        const ip = world.adoptedIp ?? {};
+        const rg = params.resourceGroupName ?? "";
+        return {
+          name: params.publicIpAddressName,
+          id,
+          etag: `W/"${fakeUuid(`etag:${id}`)}"`,
+          location: world.location,
+          ...(ip.tags && Object.keys(ip.tags).length > 0 ? { tags: ip.tags } : {}),
+          ...(ip.zones && ip.zones.length > 0 ? { zones: ip.zones } : {}),
+          type: "Microsoft.Network/publicIPAddresses",
+          sku: { name: "Standard", tier: "Regional" },
+          properties: {
+            provisioningState: "Succeeded",
+            resourceGuid: fakeUuid(`guid:${id}`),
+            ipAddress: world.publicIpAddress,
+            publicIPAddressVersion: "IPv4",
+            publicIPAllocationMethod: "Static",
+            idleTimeoutInMinutes: ip.idleTimeoutInMinutes ?? 4,
+            ipTags: [],
+            ddosSettings: { protectionMode: "VirtualNetworkInherited" },
+            ipConfiguration: {
+              id: `/subscriptions/${sub}/resourceGroups/MC_${rg}/providers/Microsoft.Network/loadBalancers/kubernetes/frontendIPConfigurations/${fakeUuid(`frontend:${id}`)}`,
+            },
+          },
+        };
+      }
+      case "azure-native:authorization:RoleAssignment": {
+        const scopeSub = /^\/subscriptions\/([^/]+)/i.exec(params.scope ?? "")?.[1] ?? sub;
+        return {
+          id,
+          type: "Microsoft.Authorization/roleAssignments",
+          name: params.roleAssignmentName,
+          properties: {
+            roleDefinitionId: `/subscriptions/${scopeSub}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR}`,
+            principalId: clusterPrincipal,
+            principalType: "ServicePrincipal",
+            scope: params.scope,
+            condition: null,
+            conditionVersion: null,
+            createdOn: "2025-03-04T05:06:07.0000000Z",
+            updatedOn: "2025-03-04T05:06:07.0000000Z",
+            createdBy: fakeUuid("operator"),
+            updatedBy: fakeUuid("operator"),
+            delegatedManagedIdentityResourceId: null,
+            description: null,
+          },
+        };
+      }
+      default:
+        return undefined;
+    }
+  };
+
   return {
+    read,
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       const inputs = args.inputs as Record<string, unknown>;
       switch (args.token) {
         case "azure-native:containerservice:getManagedCluster": {
           const rg = str(inputs.resourceGroupName);
           const name = str(inputs.resourceName);
+          clusterPrincipal = fakeUuid(`identity:${rg}/${name}`);
           return {
             id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
             name,
@@ -101,6 +190,9 @@ export function planMocks(world: WorldOptions): pulumi.runtime.Mocks {
       const inputs = args.inputs as Record<string, unknown>;
       // In a preview nothing is created: ids and computed outputs stay unknown (imports are read, so known).
       if (world.preview && !args.id) return { id: undefined, state: previewState(args.type, inputs) };
+      // An import: the provider's Read answers with the live resource's outputs.
+      const live = args.id ? read(args.type, args.id) : undefined;
+      if (args.id && live) return { id: args.id, state: responseOutputs(live) };
       switch (args.type) {
         case "azure-native:network:PublicIPAddress": {
           const name = str(inputs.publicIpAddressName, args.name);

@@ -20,6 +20,7 @@ beforeAll(async () => {
     location: "koreacentral",
     zones: ["1", "2", "3"],
     tags: {},
+    idleTimeoutInMinutes: 4,
     clusterPrincipalId: "principal-1",
     adoptResourceId: ADOPT_ID,
     expectedAddress: "20.249.144.238",
@@ -31,6 +32,7 @@ beforeAll(async () => {
     location: "koreacentral",
     zones: [],
     tags: { environment: "dev" },
+    idleTimeoutInMinutes: 4,
     clusterPrincipalId: "principal-2",
   });
   new ingress.IngressGateway("gw", {
