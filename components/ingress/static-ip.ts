@@ -39,9 +39,10 @@ export interface AdoptedRoleAssignment {
 
 /** The scope and name of a role assignment id, as azure-native parses its path /{scope}/providers/.../{name}. */
 export function roleAssignmentIdParts(id: string): { scope: string; name: string; subscriptionId: string } | undefined {
-  const m = /^(\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/[-\w.()]+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([0-9a-fA-F-]{36})$/i.exec(
-    id,
-  );
+  const m =
+    /^(\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/[-\w.()]+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([0-9a-fA-F-]{36})$/i.exec(
+      id,
+    );
   return m ? { scope: m[1] as string, subscriptionId: m[2] as string, name: m[3] as string } : undefined;
 }
 

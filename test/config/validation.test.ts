@@ -268,15 +268,65 @@ describe("fills defaults", () => {
   });
 });
 
-test("derives the adopted IP's name and resource group from its id, and grants the role outside the node group", () => {
+test("derives the adopted IP's name and resource group from its id", () => {
   const cfg = parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID } }), ctx);
   expect(cfg.staticIp.name).toBe("pip-ingress");
   expect(cfg.staticIp.resourceGroup).toBe("rg-net");
   expect(cfg.staticIp.adopt).toEqual({ resourceId: ADOPT_ID, resourceGroup: "rg-net", name: "pip-ingress" });
-  expect(cfg.staticIp.grantNetworkContributor).toBe(true);
 });
 
-test("lets a hand-granted role be skipped, so adoption does not fail on RoleAssignmentExists", () => {
-  const cfg = parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID, grantNetworkContributor: false } }), ctx);
-  expect(cfg.staticIp.grantNetworkContributor).toBe(false);
+test("creates no second Network Contributor grant for an adopted IP, whose load balancer already holds one", () => {
+  expect(parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID } }), ctx).staticIp.grantNetworkContributor).toBe(
+    false,
+  );
+});
+
+test("grants Network Contributor on the resource group of an IP it creates outside the node group", () => {
+  expect(parseConfig(raw({ staticIp: { resourceGroup: "rg-net" } }), ctx).staticIp.grantNetworkContributor).toBe(true);
+});
+
+const GRANT_ID =
+  "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/RG-Net/providers/Microsoft.Authorization/roleAssignments/5f1c8e2a-7b3d-4c9e-a0f1-2b3c4d5e6f70";
+
+test("manages an adopted IP's existing grant when its id is given, importing it", () => {
+  const cfg = parseConfig(raw({ staticIp: { adoptResourceId: ADOPT_ID, adoptRoleAssignment: { id: GRANT_ID } } }), ctx);
+  expect(cfg.staticIp.grantNetworkContributor).toBe(true);
+  expect(cfg.staticIp.adoptRoleAssignment).toEqual({ id: GRANT_ID });
+});
+
+test("sends an idle timeout of 4 minutes, Azure's default, unless told otherwise", () => {
+  expect(parseConfig(raw({}), ctx).staticIp.idleTimeoutInMinutes).toBe(4);
+  expect(parseConfig(raw({ staticIp: { idleTimeoutInMinutes: 10 } }), ctx).staticIp.idleTimeoutInMinutes).toBe(10);
+});
+
+describe("rejects a Network Contributor grant to import that cannot be the IP's", () => {
+  test.each([
+    [
+      "an id that is not a role assignment",
+      { adoptResourceId: ADOPT_ID, adoptRoleAssignment: { id: ADOPT_ID } },
+      /^aks-mesh:staticIp\.adoptRoleAssignment\.id: must be a role assignment id/,
+    ],
+    [
+      "an assignment on another resource group",
+      { adoptResourceId: ADOPT_ID, adoptRoleAssignment: { id: GRANT_ID.replace("RG-Net", "rg-other") } },
+      /^aks-mesh:staticIp\.adoptRoleAssignment\.id: is an assignment on resource group "rg-other", but the IP is in "rg-net"/,
+    ],
+    [
+      "an assignment to import while the grant is switched off",
+      { adoptResourceId: ADOPT_ID, grantNetworkContributor: false, adoptRoleAssignment: { id: GRANT_ID } },
+      /^aks-mesh:staticIp\.grantNetworkContributor: is false but adoptRoleAssignment names a grant to import/,
+    ],
+    [
+      "an assignment for an IP in the node resource group",
+      { adoptRoleAssignment: { id: GRANT_ID } },
+      /^aks-mesh:staticIp\.adoptRoleAssignment\.id: needs the IP's resource group/,
+    ],
+    [
+      "an idle timeout above Azure's 30 minutes",
+      { idleTimeoutInMinutes: 31 },
+      /^aks-mesh:staticIp\.idleTimeoutInMinutes: /,
+    ],
+  ])("%s", (_name, staticIp, message) => {
+    expect(problemsOf({ staticIp })).toEqual([expect.stringMatching(message)]);
+  });
 });
