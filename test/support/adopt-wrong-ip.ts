@@ -1,6 +1,7 @@
-// Run by test/components/ingress (in its own process, since the failure surfaces as an unhandled rejection, which is
-// how Pulumi fails a deployment on an error thrown in an apply): adopts an IP whose address is not the expected one,
-// binds a gateway to it, and prints which resources reached the engine and which errors were reported.
+// Run by test/components/ingress/adopt-wrong-ip.e2e.test.ts (in its own process, since the failure surfaces as an
+// unhandled rejection, which is how Pulumi fails a deployment on an error thrown in an apply): adopts an IP whose
+// address is not the expected one, binds a gateway to it, and prints which resources reached the engine and which
+// errors were reported.
 import { mockRuntime } from "../harness";
 
 async function main(): Promise<void> {

@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   }
 
   // The preview pass and the pack's start-up run while this process runs the main pass.
-  const preview = startPreviewPass({ root, stack: args.stack, stackFile: args.config, timeoutMs: 60_000 });
+  const preview = startPreviewPass({ root, stack: args.stack, stackFile: args.config, timeoutMs: DEFAULT_TIMEOUTS.previewMs });
   const pack = startPolicyPack({
     root,
     stack,

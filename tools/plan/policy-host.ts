@@ -154,11 +154,13 @@ export class PolicyPackProcess {
   private exitInfo: string | undefined;
   private readonly exited: Promise<never>;
   private client: analyzerrpc.AnalyzerClient | undefined;
+  private rpcTimeoutMs: number;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly opts: PackStartOptions,
   ) {
+    this.rpcTimeoutMs = opts.rpcTimeoutMs;
     this.exited = new Promise<never>((_, reject) => {
       // "close", not "exit": by then stdout and stderr are drained, so the error carries the pack's last words.
       child.once("close", (code, signal) => {
@@ -172,6 +174,11 @@ export class PolicyPackProcess {
   private tail(): string {
     const lines = this.output.slice(-TAIL_LINES);
     return lines.length > 0 ? `; its last output:\n    ${lines.join("\n    ")}` : "";
+  }
+
+  /** The deadline of each call from now on (start-up and configuration may need longer than the analysis). */
+  setRpcTimeout(ms: number): void {
+    this.rpcTimeoutMs = ms;
   }
 
   /** Spawns the pack and waits for its port. */
@@ -270,12 +277,12 @@ export class PolicyPackProcess {
   ): Promise<Res> {
     const client = this.client;
     if (!client) return Promise.reject(new PolicyRunError("the policy pack is not started"));
-    const deadline = Date.now() + this.opts.rpcTimeoutMs;
+    const deadline = Date.now() + this.rpcTimeoutMs;
     const rpc = new Promise<Res>((resolve, reject) => {
       invoke(client, new grpc.Metadata(), { deadline }, (err, res) => {
         if (!err) return resolve(res);
         if (err.code === grpc.status.DEADLINE_EXCEEDED) {
-          reject(new PolicyRunError(`the policy pack did not answer ${method}${what} within ${this.opts.rpcTimeoutMs / 1000} s${this.tail()}`));
+          reject(new PolicyRunError(`the policy pack did not answer ${method}${what} within ${this.rpcTimeoutMs / 1000} s${this.tail()}`));
         } else {
           reject(err);
         }

@@ -41,8 +41,10 @@ export interface PolicyTimeouts {
 }
 
 // Generous but bounded: run-policy-pack type-checks a TypeScript pack with ts-node before it listens (about 3 s alone,
-// several times that on a loaded 2-core machine), and a hung pack must still fail the plan rather than block it.
-export const DEFAULT_TIMEOUTS: PolicyTimeouts = { startMs: 90_000, rpcMs: 60_000 };
+// several times that on a loaded 2-core machine), and a hung pack must still fail the plan rather than block it. The
+// preview pass (the whole program in a child process) gets the longest: it took over 60 s on a 2-core machine running
+// three other plans.
+export const DEFAULT_TIMEOUTS: PolicyTimeouts & { previewMs: number } = { startMs: 90_000, rpcMs: 60_000, previewMs: 180_000 };
 
 export interface PolicyRunOptions {
   root: string;

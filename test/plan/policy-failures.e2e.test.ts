@@ -1,10 +1,12 @@
 // The policy runner when the pack misbehaves: it fails to start, prints garbage, never answers, crashes or hangs in
 // the middle of the analysis. Each time the run fails with an error naming what failed, within its timeout, and no
 // pack process survives. The packs are fixtures; the preview pass is a small hand-built one.
+// Only the tests about a deadline use a short one, and only against a pack that deterministically never answers; every
+// other start and call gets the product's own deadlines, so a loaded machine cannot turn a slow start into a failure.
 import fs from "node:fs";
 import path from "node:path";
 import { PolicyRunError } from "../../tools/plan/policy-host";
-import { analyzeStack, startPolicyPack, type PolicyTimeouts } from "../../tools/plan/policy-run";
+import { analyzeStack, DEFAULT_TIMEOUTS, startPolicyPack, type PolicyTimeouts } from "../../tools/plan/policy-run";
 import type { PreviewPass } from "../../tools/plan/preview";
 import type { StackConfig } from "../../tools/plan/stack-config";
 import { ROOT, tempDir } from "../harness";
@@ -12,7 +14,8 @@ import { ROOT, tempDir } from "../harness";
 const FIXTURES = path.join(ROOT, "test", "fixtures");
 const FIXTURE_PACK = path.join(FIXTURES, "policy-pack");
 const broken = (kind: string) => path.join(FIXTURES, "broken-packs", kind);
-const FAST: PolicyTimeouts = { startMs: 3_000, rpcMs: 1_500 };
+/** For the pack that never prints its port: the deadline is the event under test, so it can be short. */
+const SHORT_START: PolicyTimeouts = { ...DEFAULT_TIMEOUTS, startMs: 3_000 };
 
 const stack: StackConfig = {
   project: "aks-mesh",
@@ -82,7 +85,7 @@ function configFile(config: unknown): string {
   return file;
 }
 
-async function startFailure(packDir: string, timeouts = FAST): Promise<string> {
+async function startFailure(packDir: string, timeouts: PolicyTimeouts = DEFAULT_TIMEOUTS): Promise<string> {
   const started = startPolicyPack({ root: ROOT, stack, packDir, timeouts });
   try {
     await started.ready;
@@ -97,12 +100,12 @@ async function startFailure(packDir: string, timeouts = FAST): Promise<string> {
 
 describe("a pack that cannot start", () => {
   test.each([
-    ["prints garbage instead of its port", "garbage", /printed "Welcome to the policy pack!" where its port number belongs/],
-    ["never prints its port", "silent", /did not print its port within 3 s/],
-    ["exits before serving", "early-exit", /exited with code 3 before serving[^]*cannot load policies \(on purpose\)/],
-  ])("fails the run with a clear error when it %s, and leaves no process", async (_what, kind, message) => {
+    ["prints garbage instead of its port", "garbage", DEFAULT_TIMEOUTS, /printed "Welcome to the policy pack!" where its port number belongs/],
+    ["never prints its port", "silent", SHORT_START, /did not print its port within 3 s/],
+    ["exits before serving", "early-exit", DEFAULT_TIMEOUTS, /exited with code 3 before serving[^]*cannot load policies \(on purpose\)/],
+  ])("fails the run with a clear error when it %s, and leaves no process", async (_what, kind, timeouts, message) => {
     const dir = broken(kind);
-    await expect(startFailure(dir)).resolves.toMatch(message);
+    await expect(startFailure(dir, timeouts)).resolves.toMatch(message);
     expect(processesIn(dir)).toEqual([]);
   });
 
@@ -125,7 +128,7 @@ describe("a pack that breaks during the analysis", () => {
       stack,
       packDir: FIXTURE_PACK,
       configFile: configFile({ "fixture-misbehave": { crashOn: NAMESPACE } }),
-      timeouts: { startMs: 30_000, rpcMs: 10_000 },
+      timeouts: DEFAULT_TIMEOUTS,
     });
     try {
       const configured = await started.ready;
@@ -145,12 +148,15 @@ describe("a pack that breaks during the analysis", () => {
       stack,
       packDir: FIXTURE_PACK,
       configFile: configFile({ "fixture-misbehave": { hangOn: NAMESPACE } }),
-      timeouts: { startMs: 30_000, rpcMs: 1_500 },
+      timeouts: DEFAULT_TIMEOUTS,
     });
     try {
       const configured = await started.ready;
+      // Started and configured under the product's deadlines; the analysis gets a short one, since the namespace's
+      // Analyze never returns (the other calls, answered at once, have ample time).
+      configured.process.setRpcTimeout(5_000);
       await expect(analyzeStack(configured, preview)).rejects.toThrow(
-        new RegExp(`did not answer Analyze of urn:pulumi:test::aks-mesh::${NAMESPACE}::shop within 1.5 s`),
+        new RegExp(`did not answer Analyze of urn:pulumi:test::aks-mesh::${NAMESPACE}::shop within 5 s`),
       );
       await started.stop();
       expect(alive(configured.process.pid)).toBe(false);

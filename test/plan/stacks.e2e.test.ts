@@ -34,7 +34,7 @@ beforeAll(async () => {
         raw: rawResources + rawManifests + cli.stdout + cli.stderr,
       };
   }
-}, 240_000);
+});
 
 const plan = (stack: string) => plans[stack] as Plan;
 const byType = (stack: string, type: string) => plan(stack).resources.filter((r) => r.type === type);

@@ -131,7 +131,7 @@ const mesh: Fixture[] = [
 beforeAll(async () => {
   const port = await startPack();
   client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-}, 120_000);
+});
 
 afterAll(() => {
   client?.close();

@@ -43,7 +43,7 @@ beforeAll(async () => {
   runs.dev = await plan("dev");
   runs.prod = await plan("prod");
   runs.prodBigProxy = await plan("prod", flipped("prod", memory, "2Gi"));
-}, 300_000);
+});
 
 const run = (name: string) => runs[name] as Run;
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
     "fixture-stack-census": { report: true },
   });
   runs.dev = await plan("dev", { "fixture-probe": { type: K8S_PROVIDER, path: ["props", "kubeconfig"] } });
-}, 300_000);
+});
 
 const run = (stack: string) => runs[stack] as Run;
 const of = (stack: string, policy: string) => run(stack).violations.filter((v) => v.policy === policy);

@@ -31,18 +31,25 @@ test("rejects a malformed stack config with every problem named by key, exit 2, 
   expect(result.stderr).toContain("aks-mesh:ingresGateway: unknown key; did you mean aks-mesh:ingressGateway?");
   expect(result.stderr).not.toMatch(STACK_TRACE);
   expect(fs.existsSync(path.join(out, "resources.json"))).toBe(false);
-}, 60_000);
+});
 
 test("names the stacks it knows when asked for one without a stack file", async () => {
-  const result = await planCli(["staging"]);
+  // A name no stack file has, and the stacks expected from the files there now (whatever stacks others add).
+  const missing = `no-such-stack-${process.pid}`;
+  const stacks = fs
+    .readdirSync(ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined);
+  expect(stacks.length).toBeGreaterThan(0);
+  const result = await planCli([missing]);
   expect(result.code).toBe(2);
-  expect(result.stderr).toMatch(/no stack file Pulumi\.staging\.yaml \(stacks here: .*dev.*prod.*\)/);
+  expect(result.stderr).toContain(`no stack file Pulumi.${missing}.yaml (stacks here: ${stacks.join(", ")})`);
   expect(result.stderr).not.toMatch(STACK_TRACE);
-}, 60_000);
+});
 
 test("explains its usage on an unknown option", async () => {
   const result = await planCli(["prod", "--outt", "x"]);
   expect(result.code).toBe(2);
   expect(result.stderr).toContain("unknown option --outt");
   expect(result.stderr).toMatch(/usage: npm run plan -- <stack>/);
-}, 60_000);
+});
