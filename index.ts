@@ -114,14 +114,14 @@ export = (): StackOutputs => {
       ? new PublicGateway(
           "public-gateway",
           { name: cfg.ingress.gatewayName, namespace: gateway.namespace, selector: gateway.selector, hosts },
-          { ...onCluster, dependsOn: istio.ready },
+          { ...onCluster, dependsOn: [...istio.ready, ...gateway.namespaceReady] },
         )
       : undefined;
   if (publicGateway && cfg.ingress.hosts.length > 0) {
     new HostRoutes(
       "app-routes",
       { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: cfg.ingress.hosts },
-      { ...onCluster, dependsOn: istio.ready },
+      { ...onCluster, dependsOn: [...istio.ready, ...gateway.namespaceReady] },
     );
   }
 
@@ -136,7 +136,12 @@ export = (): StackOutputs => {
             revision: istio.revision,
             istioVersion: istio.version,
             gatewayRef: publicGateway.ref,
-            gateway: { namespace: gateway.namespace, name: cfg.ingressGateway.name, selector: gateway.selector },
+            gateway: {
+              namespace: gateway.namespace,
+              name: cfg.ingressGateway.name,
+              selector: gateway.selector,
+              namespaceReady: gateway.namespaceReady,
+            },
             gatewayAddress: cfg.staticIp.expectedAddress,
             controlPlane: istio.ready,
           },

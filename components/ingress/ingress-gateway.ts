@@ -50,6 +50,11 @@ export class IngressGateway extends pulumi.ComponentResource {
   readonly selector: Record<string, string>;
   /** Namespace of the gateway workload. */
   readonly namespace: string;
+  /**
+   * What every object in the gateway namespace depends on: the Namespace when this component creates it (none for an
+   * existing namespace), so such objects are created after it and deleted before it, never by a namespace deletion.
+   */
+  readonly namespaceReady: pulumi.Resource[];
   /** The LoadBalancer Service. */
   readonly service: k8s.core.v1.Service;
   /** The Deployment. */
@@ -69,7 +74,8 @@ export class IngressGateway extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
-    const inNamespace = { parent: this, dependsOn: namespace ? [namespace] : [] };
+    this.namespaceReady = namespace ? [namespace] : [];
+    const inNamespace = { parent: this, dependsOn: this.namespaceReady };
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata }, inNamespace);
     // The gateway reads the TLS Secrets named by Gateway credentialName in its own namespace.

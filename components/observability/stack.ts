@@ -24,7 +24,13 @@ export interface ObservabilityArgs {
   /** The public Gateway ("<namespace>/<name>") the monitoring host is a server of. */
   gatewayRef: string;
   /** The ingress gateway workload: alerts watch it, "jwt" exposure is enforced on it. */
-  gateway: { namespace: string; name: string; selector: Record<string, string> };
+  gateway: {
+    namespace: string;
+    name: string;
+    selector: Record<string, string>;
+    /** The gateway Namespace when the stack creates it: objects placed there wait for it (IngressGateway.namespaceReady). */
+    namespaceReady?: pulumi.Resource[];
+  };
   /** The address the gateway Service must hold (config staticIp.expectedAddress), for IngressGatewayIpUnreachable. */
   gatewayAddress?: string;
   /** Everything that must be ready first: istiod (injection webhook, Istio CRDs). */
@@ -156,7 +162,8 @@ export class Observability extends pulumi.ComponentResource {
           ? { ...c.exposeAuth, gatewayNamespace: args.gateway.namespace, gatewaySelector: args.gateway.selector }
           : undefined,
       },
-      { parent: this, dependsOn: [ns, ...args.controlPlane] },
+      // The JWT objects of "jwt" exposure live in the gateway namespace.
+      { parent: this, dependsOn: [ns, ...args.controlPlane, ...(args.gateway.namespaceReady ?? [])] },
     );
     this.urls = Object.fromEntries(routes.tools.map((t) => [t, publicUrl(t, c.host, https)]));
     this.registerOutputs({ urls: this.urls, grafanaAdminPassword: this.grafanaAdminPassword });

@@ -25,6 +25,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await mockRuntime();
   const { Observability } = await import("../../../components/observability");
+  const k8s = await import("@pulumi/kubernetes");
+  const gatewayNamespace = new k8s.core.v1.Namespace("gateway-ns", { metadata: { name: "istio-ingress" } });
   const cfg = parseConfig(raw, { project: "aks-mesh", stack: "test" });
   if (!cfg.observability) throw new Error("observability config expected");
   new Observability("obs", {
@@ -32,7 +34,12 @@ beforeAll(async () => {
     revision: "1-23-4",
     istioVersion: "1.23.4",
     gatewayRef: "istio-ingress/public-gateway",
-    gateway: { namespace: "istio-ingress", name: "istio-ingressgateway", selector: { istio: "ingressgateway" } },
+    gateway: {
+      namespace: "istio-ingress",
+      name: "istio-ingressgateway",
+      selector: { istio: "ingressgateway" },
+      namespaceReady: [gatewayNamespace],
+    },
     gatewayAddress: "20.249.144.238",
     controlPlane: [],
   });
@@ -80,6 +87,14 @@ test("serves every routed tool under the path its VirtualService route sends it 
 test("routes Prometheus only when exposed, and never Alertmanager when it is not", () => {
   const names = (h.one(CR).inputs.spec as Values).http.map((r: Values) => r.name);
   expect(names).toEqual(["kiali", "grafana", "jaeger", "prometheus", "root"]);
+});
+
+test("creates the JWT objects in the gateway namespace after that namespace, and deletes them before it", () => {
+  const ns = h.one("kubernetes:core/v1:Namespace", "gateway-ns").urn;
+  expect(h.one("kubernetes:security.istio.io/v1:RequestAuthentication").dependsOn).toContain(ns);
+  expect(h.one("kubernetes:security.istio.io/v1:AuthorizationPolicy", "obs-routes-require-jwt").dependsOn).toContain(
+    ns,
+  );
 });
 
 test("guards a jwt-exposed Prometheus with a RequestAuthentication and a DENY policy on the gateway", () => {
