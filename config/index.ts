@@ -190,6 +190,7 @@ function crossChecks(root: Root): string[] {
       }
     });
   }
+  problems.push(...certificateChecks(root, k));
   root.meshNamespaces.forEach((ns, i) => {
     if (ns.name === root.ingressGateway.namespace) {
       problems.push(
@@ -211,6 +212,34 @@ function crossChecks(root: Root): string[] {
     ),
   );
   return problems;
+}
+
+/**
+ * Every certificate a host serves must already be in the gateway's namespace: Istio resolves a Gateway's
+ * credentialName in the namespace of the gateway workload (istio.io analyzer IST0161 InvalidGatewayCredential; 1.23
+ * docs/ops/integrations/certmanager: the Certificate goes "in the same namespace as the istio-ingressgateway
+ * deployment"), so HTTPS would fail on the first request otherwise. The program never
+ * copies a certificate itself (the private key would land in the state and miss every renewal): the stack file states
+ * where each Secret is, and this refuses a gateway namespace that lacks one.
+ */
+function certificateChecks(root: Root, k: (path: string) => string): string[] {
+  const gatewayNs = root.ingressGateway.namespace;
+  const uses: [string, string][] = root.ingress.hosts.flatMap((h, i): [string, string][] =>
+    h.tls ? [[`ingress.hosts[${i}].tls.credentialName`, h.tls.credentialName]] : [],
+  );
+  const monitoringTls = root.observability?.enabled ? root.observability.tls : undefined;
+  if (monitoringTls) uses.push(["observability.tls.credentialName", monitoringTls.credentialName]);
+  return uses.flatMap(([key, secret]) => {
+    const present = root.ingress.tlsSecrets[secret] ?? [];
+    if (present.includes(gatewayNs)) return [];
+    return [
+      `${k(key)}: the gateway runs in namespace "${gatewayNs}" (${k("ingressGateway.namespace")}) and reads TLS ` +
+        `Secret "${secret}" there, but ${k(`ingress.tlsSecrets.${secret}`)} ` +
+        (present.length > 0 ? `lists only ${present.map((n) => `"${n}"`).join(", ")}` : "does not list it anywhere") +
+        `. Put the certificate in "${gatewayNs}" first (README, adopting production: certificates) and add ` +
+        `"${gatewayNs}" to that list, or run the gateway where the Secret is.`,
+    ];
+  });
 }
 
 /** One line per zod issue: the full config key path, then what is wrong in the user's terms. */

@@ -373,6 +373,15 @@ export const ingressSection = z
   .strictObject({
     gatewayName: dnsLabel.default("public-gateway").describe("Name of the Istio Gateway object every host binds to."),
     hosts: z.array(hostEntry).default([]).describe("Application hosts and their routes."),
+    tlsSecrets: z
+      .record(dnsLabel, z.array(dnsLabel))
+      .default({})
+      .describe(
+        "Where each TLS Secret a host names (tls.credentialName) exists: Secret name -> namespaces " +
+          "(kubectl get secrets -A --field-selector type=kubernetes.io/tls). The gateway reads credentialName in its " +
+          "own namespace (ingressGateway.namespace), so every Secret in use must be listed there; the config is " +
+          "refused otherwise.",
+      ),
   })
   .superRefine((ing, ctx) => {
     const seen = new Set<string>();

@@ -330,3 +330,50 @@ describe("rejects a Network Contributor grant to import that cannot be the IP's"
     expect(problemsOf({ staticIp })).toEqual([expect.stringMatching(message)]);
   });
 });
+
+describe("certificates: a host's TLS Secret must be declared present in the gateway's namespace", () => {
+  const tlsHost = (credentialName: string) => ({
+    host: "www.example.com",
+    tls: { credentialName },
+    routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }],
+  });
+
+  test("refuses a gateway namespace where the Secret of an application host is not declared", () => {
+    expect(
+      problemsOf({ ingress: { hosts: [tlsHost("example-tls")], tlsSecrets: { "example-tls": ["istio-system"] } } }),
+    ).toEqual([
+      expect.stringMatching(
+        /^aks-mesh:ingress\.hosts\[0\]\.tls\.credentialName: the gateway runs in namespace "istio-ingress" \(aks-mesh:ingressGateway\.namespace\) and reads TLS Secret "example-tls" there, but aks-mesh:ingress\.tlsSecrets\.example-tls lists only "istio-system"\. Put the certificate in "istio-ingress" first/,
+      ),
+    ]);
+  });
+
+  test("refuses the monitoring host's Secret when it is declared nowhere", () => {
+    const problems = problemsOf({
+      observability: { host: "monitoring.example.com", tls: { credentialName: "mon-tls" } },
+      "aks-mesh:slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/x",
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^aks-mesh:observability\.tls\.credentialName: .*TLS Secret "mon-tls" there, but aks-mesh:ingress\.tlsSecrets\.mon-tls does not list it anywhere/,
+      ),
+    ]);
+  });
+
+  test("accepts a Secret declared in the gateway namespace, wherever that is", () => {
+    expect(
+      problemsOf({ ingress: { hosts: [tlsHost("example-tls")], tlsSecrets: { "example-tls": ["istio-ingress"] } } }),
+    ).toEqual([]);
+    expect(
+      problemsOf({
+        ingressGateway: { namespace: "istio-system" },
+        ingress: { hosts: [tlsHost("example-tls")], tlsSecrets: { "example-tls": ["istio-system"] } },
+      }),
+    ).toEqual([]);
+  });
+
+  test("asks nothing of hosts served without TLS", () => {
+    const plain = { host: "app.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] };
+    expect(problemsOf({ ingress: { hosts: [plain] } })).toEqual([]);
+  });
+});

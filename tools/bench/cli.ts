@@ -33,6 +33,10 @@ function syntheticStack(dir: string, services: number): string {
   const config = {
     ...prod.config,
     "aks-mesh:ingress": {
+      tlsSecrets: {
+        "apps-buildingbite-com-tls": ["istio-ingress"],
+        "buildingbite-com-tls": ["istio-ingress"],
+      },
       hosts: ids.map((id) => ({
         host: `${id}.apps.buildingbite.com`,
         tls: { credentialName: "apps-buildingbite-com-tls" },

@@ -18,6 +18,7 @@ const raw = {
     prometheus: { expose: "jwt" },
     exposeAuth: { issuer: "https://keycloak.example.com/realms/ops", jwksUri: "https://keycloak.example.com/certs" },
   }),
+  "aks-mesh:ingress": JSON.stringify({ tlsSecrets: { "example-tls": ["istio-ingress"] } }),
   "aks-mesh:slackWebhookUrl": WEBHOOK,
 };
 
