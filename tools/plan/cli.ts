@@ -1,31 +1,35 @@
-// npm run plan -- <stack> [--out DIR] [--config FILE] [--policy-pack DIR] [--policy-pack-config FILE]
+// npm run plan -- <stack> [--out DIR] [--config FILE] [--policy-pack DIR] [--policy-pack-config FILE] [--diff [DIR]]
 // The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
 //   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
 //      process, and the policy pack starts as the CLI starts it (see policy-host.ts);
-//   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation.
+//   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation;
+//   4. with --diff, what changed since the previous plan (DIR's files as they were before this run, or another plan's).
+// It prints a line at once, then one per phase as it ends (config, program, preview pass, policy pack), then the summary.
 // Exit 0 on success, 1 when the program, the preview pass or the policy pack fails, a mandatory policy is violated or
 // an adopted Azure resource would be changed right after its import (azure-import.ts), 2 on bad usage or
 // configuration (stack file, stack config, policy config).
 import fs from "node:fs";
 import path from "node:path";
 import { importLine } from "./azure-import";
-import { kubernetesManifests, manifestsYaml, plannedResources } from "./contract";
+import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
+import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
 import { PolicyConfigError } from "./policy-config";
 import { PolicyRunError } from "./policy-host";
-import { countByLevel, policyJson, policyLines } from "./policy-report";
+import { analyzedCount, countByLevel, policyJson, policyLines } from "./policy-report";
 import { analyzeStack, DEFAULT_TIMEOUTS, type PolicyRunResult, startPolicyPack } from "./policy-run";
 import { PreviewError, startPreviewPass } from "./preview";
 import { ProgramError, runProgram } from "./run";
 import { readStackConfig, StackFileError } from "./stack-config";
-import { componentTree, countsByType, outputLines } from "./summary";
+import { componentTree, countsByType, outputLines, resourceCounts, simulatedLines } from "./summary";
 
 const USAGE = `usage: npm run plan -- <stack> [options]
   --out DIR                  write the plan here (default plan/<stack>)
   --config FILE              plan <stack> from this stack file instead of Pulumi.<stack>.yaml (e.g. a modified copy)
   --policy-pack DIR          the policy pack to run (default policy/)
-  --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)`;
+  --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
+  --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)`;
 
 interface Args {
   stack: string;
@@ -33,6 +37,8 @@ interface Args {
   config?: string;
   policyPack?: string;
   policyPackConfig?: string;
+  /** --diff: "" for the previous plan in the output folder, else the folder of the plan to compare with. */
+  diff?: string;
 }
 
 const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
@@ -49,7 +55,15 @@ function parseArgs(argv: string[]): Args | string {
     const a = argv[i] as string;
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const key = OPTIONS[flag];
-    if (key) {
+    if (flag === "--diff") {
+      // The folder is optional: `--diff=DIR`, or `--diff DIR` when DIR is not the stack (already named or named after).
+      const next = argv[i + 1];
+      const positionalsAfter = argv.slice(i + 2).filter((x) => !x.startsWith("-")).length;
+      if (inline !== undefined) opts.diff = inline;
+      else if (next !== undefined && !next.startsWith("-") && (stack !== undefined || positionalsAfter > 0)) opts.diff = argv[++i];
+      else opts.diff = "";
+      if (inline === "") return "--diff= needs a folder; use --diff alone for the previous plan";
+    } else if (key) {
       const value = inline ?? argv[++i];
       if (!value || value.startsWith("--")) return `${flag} needs a value`;
       opts[key] = value;
@@ -61,6 +75,28 @@ function parseArgs(argv: string[]): Args | string {
 }
 
 const since = (t: number) => Date.now() - t;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A plan as the contract wrote it in `dir`, or why there is none. */
+function readPlan(dir: string): { plan: Plan; comparesViolations: boolean } | string {
+  const resourcesFile = path.join(dir, "resources.json");
+  if (!fs.existsSync(resourcesFile)) return `no plan in ${path.relative(process.cwd(), dir) || "."} to compare with (no resources.json)`;
+  try {
+    const resources = JSON.parse(fs.readFileSync(resourcesFile, "utf8")) as PlannedResource[];
+    const policyFile = path.join(dir, "policy.json");
+    const comparesViolations = fs.existsSync(policyFile);
+    const violations = comparesViolations ? (JSON.parse(fs.readFileSync(policyFile, "utf8")) as PlannedViolation[]) : [];
+    if (!Array.isArray(resources) || !Array.isArray(violations)) return `${resourcesFile} or policy.json is not a plan`;
+    return { plan: { resources, violations }, comparesViolations };
+  } catch (err) {
+    return `cannot read the plan in ${dir}: ${(err as Error).message}`;
+  }
+}
+
+/** Phase lines: printed as each phase ends, so a slow machine shows where the time goes. */
+function phase(name: string, detail: string): void {
+  console.log(`  ${name.padEnd(14)}${detail}`);
+}
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -72,6 +108,12 @@ async function main(): Promise<number> {
   const out = path.resolve(args.out ?? path.join(root, "plan", args.stack));
   const packDir = path.resolve(args.policyPack ?? path.join(root, "policy"));
   const started = Date.now();
+  console.log(
+    `Planning stack "${args.stack}"${args.config ? ` from ${args.config}` : ""}: config, program, preview pass, policy pack...`,
+  );
+  // Read the previous plan now: this run overwrites it.
+  const diffDir = args.diff === undefined ? undefined : path.resolve(args.diff || out);
+  const previous = diffDir ? readPlan(diffDir) : undefined;
 
   let stack;
   try {
@@ -83,6 +125,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  phase("config", `${args.config ?? `Pulumi.${args.stack}.yaml`} read in ${since(started)} ms`);
 
   // The preview pass and the pack's start-up run while this process runs the main pass.
   const preview = startPreviewPass({ root, stack: args.stack, stackFile: args.config, timeoutMs: DEFAULT_TIMEOUTS.previewMs });
@@ -113,9 +156,8 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const mainMs = since(started);
-
-  const resources = plannedResources(run.resources);
+  const resources = plannedResources(run.resources, run.simulated.texts());
+  phase("program", `${resources.length} resources in ${seconds(since(started))} (run against the simulated world)`);
   const manifests = kubernetesManifests(resources);
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
@@ -124,14 +166,16 @@ async function main(): Promise<number> {
   fs.rmSync(path.join(out, "policy.json"), { force: true });
 
   let policy: PolicyRunResult;
-  const timings: string[] = [`main pass ${mainMs} ms`];
   try {
     const previewPass = await preview.result;
-    timings.push(`preview pass done at ${since(started)} ms`);
+    phase("preview pass", `${previewPass.resources.length} resources, done at ${seconds(since(started))} (as pulumi preview: outputs unknown)`);
     const configured = await pack.ready;
-    timings.push(`pack started in ${configured.timings.startMs} ms, configured in ${configured.timings.configureMs} ms`);
     policy = await analyzeStack(configured, previewPass);
-    timings.push(`analysis ${policy.analyzeMs} ms`);
+    phase(
+      "policy pack",
+      `started in ${seconds(configured.timings.startMs)}, configured in ${seconds(configured.timings.configureMs)}, ` +
+        `${analyzedCount(policy, resources.length)} in ${seconds(policy.analyzeMs)}`,
+    );
   } catch (err) {
     await stopAll();
     if (err instanceof PolicyConfigError) {
@@ -151,9 +195,9 @@ async function main(): Promise<number> {
   await stopAll();
   fs.writeFileSync(path.join(out, "policy.json"), policyJson(policy.violations));
 
-  const ms = since(started);
   const lines = [
-    `Plan of stack "${args.stack}" (${run.stack.project})${args.config ? ` from ${path.relative(process.cwd(), args.config)}` : ""}: ${resources.length} resources, ${manifests.length} Kubernetes objects, ${ms.toFixed(0)} ms (${timings.join("; ")})`,
+    "",
+    `Plan of stack "${args.stack}" (${run.stack.project})${args.config ? ` from ${path.relative(process.cwd(), args.config)}` : ""}: ${resourceCounts(resources)}, ${manifests.length} Kubernetes objects, ${seconds(since(started))}`,
     "",
     ...componentTree(resources),
     "",
@@ -161,15 +205,26 @@ async function main(): Promise<number> {
     ...countsByType(resources),
     "",
     "Stack outputs:",
-    ...outputLines(run.outputs),
+    ...outputLines(run.outputs, run.simulated),
   ];
+  const simulated = simulatedLines(resources, run.outputs, run.simulated);
+  if (simulated.length > 0) lines.push("", ...simulated);
   if (run.stack.placeholders.length > 0) {
     lines.push("", `Secrets planned with a placeholder (set them with pulumi config set --secret): ${run.stack.placeholders.join(", ")}`);
   }
   if (run.imports.length > 0) {
     lines.push("", "Imports (against the simulated Azure's GET answers):", ...run.imports.map(importLine));
   }
-  lines.push("", ...policyLines(policy, packDir));
+  lines.push("", ...policyLines(policy, packDir, resources.length));
+  if (diffDir && previous) {
+    const against = path.relative(process.cwd(), diffDir) || ".";
+    if (typeof previous === "string") lines.push("", `Diff: ${previous}`);
+    else {
+      const diff = diffPlans(previous.plan, { resources, violations: previous.comparesViolations ? policy.violations : [] });
+      lines.push("", `Diff against the plan in ${against}${args.diff ? "" : " (the previous plan)"}:`, ...diffLines(diff));
+      if (!previous.comparesViolations) lines.push(`  (no policy.json in ${against}: policy violations not compared)`);
+    }
+  }
   lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml and policy.json`);
   console.log(lines.join("\n"));
 

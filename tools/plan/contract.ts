@@ -1,5 +1,5 @@
 // The offline plan's file formats. They are a contract read by outside checks: change them only additively.
-//   resources.json  [{urn, type, name, parent, dependsOn, protect, inputs, importId?}], secrets as "[secret]"
+//   resources.json  [{urn, type, name, parent, dependsOn, protect, inputs, importId?, simulated?}], secrets as "[secret]"
 //   manifests.yaml  every Kubernetes object the program declares directly, one YAML document each
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -18,6 +18,19 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   /** Only for resources adopted with Pulumi import: the id they are imported from. */
   importId?: string;
+  /**
+   * Only where some input holds a value the simulated world made up (subscription id, principal ids, addresses): the
+   * paths of those input fields, as `--diff` prints paths. A real run reads these values from Azure.
+   */
+  simulated?: string[];
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** The path of field `key` under `parent`: `spec.values`, `metadata.labels["app.kubernetes.io/name"]`. */
+export function fieldPath(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return IDENTIFIER.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key)}]`;
 }
 
 const SIG = pulumi.runtime.specialSigKey;
@@ -44,17 +57,36 @@ export function plainValue(value: unknown): unknown {
   }
 }
 
-export function plannedResources(recorded: RecordedResource[]): PlannedResource[] {
-  return recorded.map((r) => ({
-    urn: r.urn,
-    type: r.type,
-    name: r.name,
-    parent: r.parent,
-    dependsOn: r.dependsOn,
-    protect: r.protect,
-    inputs: plainValue(r.inputs) as Record<string, unknown>,
-    ...(r.importId ? { importId: r.importId } : {}),
-  }));
+/** Paths of the string fields of `value` that contain any of `texts`. */
+export function pathsContaining(value: unknown, texts: string[], path = ""): string[] {
+  if (typeof value === "string") return texts.some((t) => value.includes(t)) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => pathsContaining(v, texts, fieldPath(path, i)));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => pathsContaining(v, texts, fieldPath(path, k)));
+  }
+  return [];
+}
+
+/**
+ * The contract's view of the recorded resources. `simulatedTexts`: the values the simulated world made up; the fields
+ * holding one are listed under `simulated`.
+ */
+export function plannedResources(recorded: RecordedResource[], simulatedTexts: string[] = []): PlannedResource[] {
+  return recorded.map((r) => {
+    const inputs = plainValue(r.inputs) as Record<string, unknown>;
+    const simulated = simulatedTexts.length > 0 ? pathsContaining(inputs, simulatedTexts) : [];
+    return {
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      parent: r.parent,
+      dependsOn: r.dependsOn,
+      protect: r.protect,
+      inputs,
+      ...(r.importId ? { importId: r.importId } : {}),
+      ...(simulated.length > 0 ? { simulated } : {}),
+    };
+  });
 }
 
 /** Kubernetes objects the program declares directly: not providers, not Helm releases (their objects come from charts). */

@@ -27,13 +27,22 @@ export function countByLevel(violations: PolicyViolation[]): Record<string, numb
   return counts;
 }
 
-/** The policy section of the plan summary. */
-export function policyLines(result: PolicyRunResult, packDir: string): string[] {
+/** What the analyzed count holds, next to the plan's own count: the engine also analyzes its default providers. */
+export function analyzedCount(result: Pick<PolicyRunResult, "analyzed" | "defaultProviders">, planned: number): string {
+  const registered = result.analyzed - result.defaultProviders;
+  const providers = `${result.defaultProviders} default provider${result.defaultProviders === 1 ? "" : "s"} the engine adds`;
+  return registered === planned
+    ? `${result.analyzed} resources analyzed (the plan's ${planned} and the ${providers})`
+    : `${result.analyzed} resources analyzed (the preview pass's ${registered}, where the plan has ${planned}, and the ${providers})`;
+}
+
+/** The policy section of the plan summary; `planned` is the plan's resource count. */
+export function policyLines(result: PolicyRunResult, packDir: string, planned: number): string[] {
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
   const { info, violations } = result;
   const lines = [
     `Policy pack ${info.name} ${info.version} (${rel(packDir)}, config: ${result.configSource ? rel(result.configSource) : "pack defaults"}): ` +
-      `${info.policies.length} policies, ${result.analyzed} resources analyzed in ${result.analyzeMs} ms`,
+      `${info.policies.length} policies, ${analyzedCount(result, planned)} in ${result.analyzeMs} ms`,
   ];
   if (result.output.length > 0) {
     lines.push("  Policy pack output:", ...result.output.map((l) => `    ${l}`));

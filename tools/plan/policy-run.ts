@@ -179,8 +179,10 @@ export interface PolicyRunResult {
   info: AnalyzerInfo;
   configSource?: string;
   violations: PolicyViolation[];
-  /** Resources sent to Analyze (default providers included). */
+  /** Resources sent to Analyze: the preview pass's resources plus the default providers the engine adds. */
   analyzed: number;
+  /** How many of `analyzed` are default providers (not registered by the program, so not in resources.json). */
+  defaultProviders: number;
   /** What the pack printed or logged (secrets redacted). */
   output: string[];
   analyzeMs: number;
@@ -267,6 +269,7 @@ export async function analyzeStack(configured: ConfiguredPack, preview: PreviewP
     ...(configured.configSource ? { configSource: configured.configSource } : {}),
     violations,
     analyzed: views.length,
+    defaultProviders: views.length - preview.resources.length,
     output,
     analyzeMs: Date.now() - started,
   };

@@ -6,7 +6,7 @@ import { type EngineRecord, EngineRecordingMonitor } from "./engine-monitor";
 import type { ImportCheck } from "./azure-import";
 import { installMonitor, type RecordedResource } from "./monitor";
 import { readStackConfig, type StackConfig } from "./stack-config";
-import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, type WorldOptions } from "./world";
+import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, SimulatedValues, type WorldOptions } from "./world";
 
 export interface ProgramRun {
   stack: StackConfig;
@@ -18,6 +18,8 @@ export interface ProgramRun {
   engine: EngineRecord;
   /** Every adopted Azure resource, and whether `pulumi up` would change it right after importing it. */
   imports: ImportCheck[];
+  /** The values the simulated world made up for this run. */
+  simulated: SimulatedValues;
 }
 
 /** The program stopped: `clean` errors (config, RunError) are shown without a stack trace. */
@@ -42,8 +44,11 @@ export interface RunOptions {
   stackFile?: string;
 }
 
-/** The simulated world takes what it can from the stack config: the region, the adopted IP's address and settings. */
-function worldFrom(stack: StackConfig, preview: boolean): WorldOptions {
+/**
+ * The simulated world takes what it can from the stack config: the region, the adopted IP's subscription, address and
+ * settings. What the config does not say, it makes up, and records in `simulated`.
+ */
+function worldFrom(stack: StackConfig, preview: boolean, simulated: SimulatedValues): WorldOptions {
   const json = (key: string): Record<string, unknown> => {
     try {
       const v: unknown = JSON.parse(stack.config[`${stack.project}:${key}`] ?? "{}");
@@ -63,8 +68,10 @@ function worldFrom(stack: StackConfig, preview: boolean): WorldOptions {
       : undefined;
   return {
     location: stack.config["azure-native:location"] ?? (typeof create.location === "string" ? create.location : "westeurope"),
-    subscriptionId: /^\/subscriptions\/([0-9a-fA-F-]{36})\//.exec(adoptId)?.[1] ?? PLAN_SUBSCRIPTION,
-    publicIpAddress: typeof staticIp.expectedAddress === "string" ? staticIp.expectedAddress : DOCUMENTATION_ADDRESS,
+    subscriptionId:
+      /^\/subscriptions\/([0-9a-fA-F-]{36})\//.exec(adoptId)?.[1] ?? simulated.add(PLAN_SUBSCRIPTION, "subscription id"),
+    publicIpAddress:
+      typeof staticIp.expectedAddress === "string" ? staticIp.expectedAddress : simulated.add(DOCUMENTATION_ADDRESS, "address"),
     preview,
     adoptedIp: {
       ...(strings(staticIp.zones) ? { zones: strings(staticIp.zones) } : {}),
@@ -84,7 +91,8 @@ function waitForRPCs(): Promise<void> {
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const stack = readStackConfig(opts.root, opts.stack, opts.stackFile);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
-  const mocks = planMocks(worldFrom(stack, opts.preview));
+  const simulated = new SimulatedValues();
+  const mocks = planMocks(worldFrom(stack, opts.preview, simulated), simulated);
   const monitor = await installMonitor(
     new EngineRecordingMonitor(mocks, stack.project, stack.stack),
     stack.project,
@@ -118,6 +126,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     preview: opts.preview,
     engine: monitor.record(),
     imports: monitor.imports,
+    simulated,
   };
 }
 

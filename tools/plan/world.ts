@@ -33,6 +33,29 @@ export interface PlanMocks extends pulumi.runtime.Mocks {
 export const DOCUMENTATION_ADDRESS = "198.51.100.10";
 export const PLAN_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
+/**
+ * The values the simulated world made up rather than read from the stack config, with what each stands for: the plan
+ * marks where they end up (resources.json `simulated`, the summary), since a real run gets them from Azure.
+ */
+export class SimulatedValues {
+  private readonly values = new Map<string, string>();
+
+  /** Records a made-up value and returns it. */
+  add(value: string, what: string): string {
+    if (value && !this.values.has(value)) this.values.set(value, what);
+    return value;
+  }
+
+  texts(): string[] {
+    return [...this.values.keys()];
+  }
+
+  /** What a recorded value stands for ("subscription id", "principal id", ...). */
+  what(value: string): string | undefined {
+    return this.values.get(value);
+  }
+}
+
 /** A stable fake UUID derived from a seed, so plans are reproducible. */
 export function fakeUuid(seed: string): string {
   const h = crypto.createHash("sha256").update(seed).digest("hex");
@@ -84,10 +107,12 @@ function fakeKubeconfig(cluster: string, admin: boolean): string {
 /** Network Contributor, as in components/ingress/static-ip.ts (the world does not import the program). */
 const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
-export function planMocks(world: WorldOptions): PlanMocks {
+/** `simulated` records what the world makes up (see SimulatedValues); the subscription and address are the caller's. */
+export function planMocks(world: WorldOptions, simulated = new SimulatedValues()): PlanMocks {
   const sub = world.subscriptionId;
+  const principal = (seed: string) => simulated.add(fakeUuid(seed), "principal id");
   // The managed identity the simulated cluster reported; an existing role assignment belongs to it.
-  let clusterPrincipal = fakeUuid("identity");
+  let clusterPrincipal = principal("identity");
 
   /**
    * A GET body as Azure returns it at the API version azure-native uses. A Standard IP always carries
@@ -164,13 +189,13 @@ export function planMocks(world: WorldOptions): PlanMocks {
         case "azure-native:containerservice:getManagedCluster": {
           const rg = str(inputs.resourceGroupName);
           const name = str(inputs.resourceName);
-          clusterPrincipal = fakeUuid(`identity:${rg}/${name}`);
+          clusterPrincipal = principal(`identity:${rg}/${name}`);
           return {
             id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
             name,
             location: world.location,
             nodeResourceGroup: `MC_${rg}_${name}_${world.location}`,
-            identity: { type: "SystemAssigned", principalId: fakeUuid(`identity:${rg}/${name}`), tenantId: sub },
+            identity: { type: "SystemAssigned", principalId: principal(`identity:${rg}/${name}`), tenantId: sub },
           };
         }
         case "azure-native:containerservice:listManagedClusterUserCredentials":
@@ -180,7 +205,12 @@ export function planMocks(world: WorldOptions): PlanMocks {
           return { kubeconfigs: [{ name: admin ? "clusterAdmin" : "clusterUser", value }] };
         }
         case "azure-native:authorization:getClientConfig":
-          return { clientId: fakeUuid("client"), objectId: fakeUuid("object"), subscriptionId: sub, tenantId: sub };
+          return {
+            clientId: simulated.add(fakeUuid("client"), "client id"),
+            objectId: principal("object"),
+            subscriptionId: sub,
+            tenantId: sub,
+          };
         default:
           throw new Error(`the offline plan has no answer for the invoke ${args.token}`);
       }
@@ -212,7 +242,7 @@ export function planMocks(world: WorldOptions): PlanMocks {
             state: {
               ...inputs,
               name,
-              identity: { type: "SystemAssigned", principalId: fakeUuid(`identity:${rg}/${name}`), tenantId: sub },
+              identity: { type: "SystemAssigned", principalId: principal(`identity:${rg}/${name}`), tenantId: sub },
             },
           };
         }
