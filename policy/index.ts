@@ -5,6 +5,7 @@ import { analyzePolicies } from "./analyze";
 import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
 import { istioInstallPolicies } from "./istio-install";
+import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
 import { meshHygienePolicies } from "./mesh-hygiene";
 import { observabilityPolicies } from "./observability";
 import { proxyPolicies } from "./proxy";
@@ -19,10 +20,16 @@ const policies: Policies = [
   ...analyzePolicies,
   ...meshHygienePolicies,
   ...observabilityPolicies,
+  ...livePolicies,
 ];
+
+// The cross-object checks that also see the cluster's live objects (policy/live.ts: how they arrive, how they count).
+const served = policies.map((p) =>
+  "validateStack" in p && LIVE_AWARE_CHECKS.includes(p.name) ? withLiveObjects(p) : p,
+);
 
 new PolicyPack("aks-mesh", {
   description:
     "Guardrails for the aks-mesh Istio service mesh on AKS: install, proxies, ingress IP, Istio APIs, mTLS rollout, istioctl analyze.",
-  policies,
+  policies: served,
 });

@@ -7,6 +7,7 @@ import { analyzePolicies } from "../../policy/analyze";
 import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
 import { istioInstallPolicies } from "../../policy/istio-install";
+import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
 import { meshHygienePolicies } from "../../policy/mesh-hygiene";
 import { observabilityPolicies } from "../../policy/observability";
 import { proxyPolicies } from "../../policy/proxy";
@@ -51,14 +52,23 @@ const AREAS: Policies = [
   ...analyzePolicies,
   ...meshHygienePolicies,
   ...observabilityPolicies,
+  ...livePolicies,
 ];
 
 describe("the aks-mesh policy pack", () => {
   const { name, args } = servedPack();
   const policies: Policies = args.policies;
 
-  it("serves every policy of the install, proxy, ingress, API, security, analyze, hygiene and observability areas", () => {
-    for (const p of AREAS) expect(policies).toContain(p);
+  it("serves every policy of the install, proxy, ingress, API, security, analyze, hygiene, observability and live areas", () => {
+    // By name: the live-aware checks are served wrapped (policy/live.ts withLiveObjects).
+    const served = policies.map((p) => p.name);
+    for (const p of AREAS) expect(served).toContain(p.name);
+  });
+
+  it("hands the live objects to exactly the policies the live config fills: the live-aware checks and no-clash", () => {
+    const readers = policies.filter((p) => p.configSchema?.properties[LIVE_OBJECTS_PROPERTY]).map((p) => p.name);
+    expect(readers.sort()).toEqual([...LIVE_POLICIES].sort());
+    for (const name of LIVE_AWARE_CHECKS) expect(policies.find((p) => p.name === name)).toHaveProperty("validateStack");
   });
 
   it('is served as "aks-mesh" with a version in its package.json', () => {

@@ -1,20 +1,24 @@
 // npm run plan -- <stack> [--out DIR] [--config FILE] [--policy-pack DIR] [--policy-pack-config FILE] [--diff [DIR]]
+//   [--live FILE]
 // The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
 //   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
 //      process, and the policy pack starts as the CLI starts it (see policy-host.ts);
 //   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation;
-//   4. with --diff, what changed since the previous plan (DIR's files as they were before this run, or another plan's).
+//   4. with --diff, what changed since the previous plan (DIR's files as they were before this run, or another plan's);
+//   5. with --live, the cluster's exported Istio objects reach the pack's live-aware policies and DIR/live.json lists
+//      what the stack does to each (live.ts).
 // It prints a line at once, then one per phase as it ends (config, program, preview pass, policy pack), then the summary.
 // Exit 0 on success, 1 when the program, the preview pass or the policy pack fails, a mandatory policy is violated or
 // an adopted Azure resource would be changed right after its import (azure-import.ts), 2 on bad usage or
-// configuration (stack file, stack config, policy config).
+// configuration (stack file, stack config, policy config, live export).
 import fs from "node:fs";
 import path from "node:path";
 import { importLine } from "./azure-import";
 import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
 import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
+import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } from "./live";
 import { PolicyConfigError } from "./policy-config";
 import { PolicyRunError } from "./policy-host";
 import { analyzedCount, countByLevel, policyJson, policyLines } from "./policy-report";
@@ -29,7 +33,8 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --config FILE              plan <stack> from this stack file instead of Pulumi.<stack>.yaml (e.g. a modified copy)
   --policy-pack DIR          the policy pack to run (default policy/)
   --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
-  --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)`;
+  --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
+  --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json`;
 
 interface Args {
   stack: string;
@@ -39,6 +44,7 @@ interface Args {
   policyPackConfig?: string;
   /** --diff: "" for the previous plan in the output folder, else the folder of the plan to compare with. */
   diff?: string;
+  live?: string;
 }
 
 const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
@@ -46,6 +52,7 @@ const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
   "--config": "config",
   "--policy-pack": "policyPack",
   "--policy-pack-config": "policyPackConfig",
+  "--live": "live",
 };
 
 function parseArgs(argv: string[]): Args | string {
@@ -116,10 +123,12 @@ async function main(): Promise<number> {
   const previous = diffDir ? readPlan(diffDir) : undefined;
 
   let stack;
+  let live;
   try {
     stack = readStackConfig(root, args.stack, args.config);
+    live = args.live ? readLiveExport(path.resolve(args.live)) : undefined;
   } catch (err) {
-    if (err instanceof StackFileError) {
+    if (err instanceof StackFileError || err instanceof LiveExportError) {
       console.error(`plan: ${err.message}`);
       return 2;
     }
@@ -134,6 +143,7 @@ async function main(): Promise<number> {
     stack,
     packDir,
     ...(args.policyPackConfig ? { configFile: args.policyPackConfig } : {}),
+    ...(live ? { liveObjects: live } : {}),
     timeouts: DEFAULT_TIMEOUTS,
   });
   const stopAll = async () => {
@@ -162,8 +172,12 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
   fs.writeFileSync(path.join(out, "manifests.yaml"), manifestsYaml(manifests));
-  // A stale policy.json must never pass for this plan's.
+  // A stale policy.json must never pass for this plan's; live.json belongs to the plan that read --live.
   fs.rmSync(path.join(out, "policy.json"), { force: true });
+  fs.rmSync(path.join(out, "live.json"), { force: true });
+  const liveSource = args.live ? path.relative(process.cwd(), path.resolve(args.live)) || args.live : "";
+  const inventory = live ? liveInventory(resources, live) : undefined;
+  if (inventory) fs.writeFileSync(path.join(out, "live.json"), liveJson(inventory, liveSource));
 
   let policy: PolicyRunResult;
   try {
@@ -215,6 +229,7 @@ async function main(): Promise<number> {
   if (run.imports.length > 0) {
     lines.push("", "Imports (against the simulated Azure's GET answers):", ...run.imports.map(importLine));
   }
+  if (inventory) lines.push("", ...liveLines(inventory, liveSource));
   lines.push("", ...policyLines(policy, packDir, resources.length));
   if (diffDir && previous) {
     const against = path.relative(process.cwd(), diffDir) || ".";
@@ -225,7 +240,7 @@ async function main(): Promise<number> {
       if (!previous.comparesViolations) lines.push(`  (no policy.json in ${against}: policy violations not compared)`);
     }
   }
-  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml and policy.json`);
+  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml${inventory ? ", live.json" : ""} and policy.json`);
   console.log(lines.join("\n"));
 
   const mandatory = countByLevel(policy.violations).mandatory ?? 0;

@@ -13,7 +13,16 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import type * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
-import { type AnalyzerInfo, type EnforcementLevel, readPolicyConfigFile, reconcilePolicyConfig } from "./policy-config";
+import type { JsonObject } from "../../policy/lib";
+import { LIVE_OBJECTS_PROPERTY } from "../../policy/live";
+import { addLiveObjects } from "./live";
+import {
+  type AnalyzerInfo,
+  type EnforcementLevel,
+  PolicyConfigError,
+  readPolicyConfigFile,
+  reconcilePolicyConfig,
+} from "./policy-config";
 import { type AnalyzerView, analyzeRequest, analyzeStackRequest, engineResources, secretTexts } from "./policy-engine";
 import {
   enforcementLevel,
@@ -54,6 +63,8 @@ export interface PolicyRunOptions {
   /** --policy-pack-config; default <packDir>/<stack>.json when it exists. */
   configFile?: string;
   timeouts: PolicyTimeouts;
+  /** --live: the cluster's own objects, added to the config of every policy that reads them (policy/live.ts). */
+  liveObjects?: JsonObject[];
 }
 
 /** Where the policy config came from, for messages: a file, or the pack's own defaults. */
@@ -162,7 +173,15 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
     const shown = configSource
       ? path.relative(process.cwd(), configSource) || configSource
       : `the defaults of pack ${info.name} (no ${path.relative(process.cwd(), path.join(opts.packDir, `${stack.stack}.json`))})`;
-    await proc.configure(reconcilePolicyConfig(info, fromFile, shown));
+    let config = fromFile;
+    if (opts.liveObjects) {
+      const readers = info.policies.filter((p) => p.configSchema?.properties[LIVE_OBJECTS_PROPERTY]).map((p) => p.name);
+      if (readers.length === 0) {
+        throw new PolicyConfigError(`--live: no policy of pack ${info.name} reads live objects (${LIVE_OBJECTS_PROPERTY})`);
+      }
+      config = addLiveObjects(fromFile, readers, opts.liveObjects);
+    }
+    await proc.configure(reconcilePolicyConfig(info, config, shown));
     return {
       process: proc,
       engine,
