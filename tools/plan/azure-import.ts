@@ -303,3 +303,25 @@ export function importLine(c: ImportCheck): string {
   const changes = c.differences.map((d) => `${d.path} (${d.change}${d.replace ? ", replace" : ""})`).join(", ");
   return `  ${name}: ${c.step}: ${changes}`;
 }
+
+/**
+ * GET bodies captured with `az rest --method get` (one body, or a JSON list of them), by their `id`: the live resources
+ * the plan's imports are checked against (npm run plan -- <stack> --azure FILE). Throws with a readable message.
+ */
+export function parseAzureCapture(text: string): Record<string, Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const bodies = Array.isArray(parsed) ? parsed : [parsed];
+  const byId: Record<string, Record<string, unknown>> = {};
+  bodies.forEach((body, i) => {
+    if (!isObject(body) || typeof body.id !== "string" || !body.id.startsWith("/subscriptions/")) {
+      throw new Error(`entry ${i} is not an Azure GET answer with an "id" (/subscriptions/...)`);
+    }
+    byId[body.id] = body;
+  });
+  return byId;
+}

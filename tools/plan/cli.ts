@@ -1,5 +1,5 @@
-// npm run plan -- <stack> [--out DIR] [--config FILE] [--policy-pack DIR] [--policy-pack-config FILE] [--diff [DIR]]
-//   [--live FILE]
+// npm run plan -- <stack> [--out DIR] [--config FILE] [--azure FILE] [--policy-pack DIR] [--policy-pack-config FILE]
+//   [--diff [DIR]] [--live FILE]
 // The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
@@ -15,7 +15,7 @@
 // configuration (stack file, stack config, policy config, live export).
 import fs from "node:fs";
 import path from "node:path";
-import { importLine } from "./azure-import";
+import { importLine, parseAzureCapture } from "./azure-import";
 import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
 import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
 import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } from "./live";
@@ -31,6 +31,7 @@ import { componentTree, countsByType, outputLines, resourceCounts, simulatedLine
 const USAGE = `usage: npm run plan -- <stack> [options]
   --out DIR                  write the plan here (default plan/<stack>)
   --config FILE              plan <stack> from this stack file instead of Pulumi.<stack>.yaml (e.g. a modified copy)
+  --azure FILE               check imports against these live GET answers (az rest --method get ...; one or a list)
   --policy-pack DIR          the policy pack to run (default policy/)
   --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
   --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
@@ -40,6 +41,7 @@ interface Args {
   stack: string;
   out?: string;
   config?: string;
+  azure?: string;
   policyPack?: string;
   policyPackConfig?: string;
   /** --diff: "" for the previous plan in the output folder, else the folder of the plan to compare with. */
@@ -50,6 +52,7 @@ interface Args {
 const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
   "--out": "out",
   "--config": "config",
+  "--azure": "azure",
   "--policy-pack": "policyPack",
   "--policy-pack-config": "policyPackConfig",
   "--live": "live",
@@ -122,6 +125,16 @@ async function main(): Promise<number> {
   const diffDir = args.diff === undefined ? undefined : path.resolve(args.diff || out);
   const previous = diffDir ? readPlan(diffDir) : undefined;
 
+  let azureResources: Record<string, Record<string, unknown>> | undefined;
+  if (args.azure) {
+    try {
+      azureResources = parseAzureCapture(fs.readFileSync(args.azure, "utf8"));
+    } catch (err) {
+      console.error(`plan: --azure ${args.azure}: ${err instanceof Error ? err.message : String(err)}`);
+      return 2;
+    }
+  }
+
   let stack;
   let live;
   try {
@@ -153,7 +166,13 @@ async function main(): Promise<number> {
 
   let run;
   try {
-    run = await runProgram({ root, stack: args.stack, stackFile: args.config, preview: false });
+    run = await runProgram({
+      root,
+      stack: args.stack,
+      stackFile: args.config,
+      preview: false,
+      ...(azureResources ? { azureResources } : {}),
+    });
   } catch (err) {
     await stopAll();
     if (err instanceof StackFileError) {
@@ -227,7 +246,8 @@ async function main(): Promise<number> {
     lines.push("", `Secrets planned with a placeholder (set them with pulumi config set --secret): ${run.stack.placeholders.join(", ")}`);
   }
   if (run.imports.length > 0) {
-    lines.push("", "Imports (against the simulated Azure's GET answers):", ...run.imports.map(importLine));
+    const against = args.azure ? `the live GET answers in ${args.azure}` : "the simulated Azure's GET answers";
+    lines.push("", `Imports (against ${against}):`, ...run.imports.map(importLine));
   }
   if (inventory) lines.push("", ...liveLines(inventory, liveSource));
   lines.push("", ...policyLines(policy, packDir, resources.length));

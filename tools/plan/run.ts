@@ -42,6 +42,8 @@ export interface RunOptions {
   program?: string;
   /** Read the stack's config from this file instead of <root>/Pulumi.<stack>.yaml. */
   stackFile?: string;
+  /** Live GET bodies by id (`--azure`): imports are checked against them instead of the simulated answers. */
+  azureResources?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -92,7 +94,13 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const stack = readStackConfig(opts.root, opts.stack, opts.stackFile);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
   const simulated = new SimulatedValues();
-  const mocks = planMocks(worldFrom(stack, opts.preview, simulated), simulated);
+  const mocks = planMocks(
+    {
+      ...worldFrom(stack, opts.preview, simulated),
+      ...(opts.azureResources ? { azureResources: opts.azureResources } : {}),
+    },
+    simulated,
+  );
   const monitor = await installMonitor(
     new EngineRecordingMonitor(mocks, stack.project, stack.stack),
     stack.project,
