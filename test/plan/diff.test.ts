@@ -14,6 +14,7 @@ function resource(type: string, name: string, inputs: Record<string, unknown>, e
     parent: STACK,
     dependsOn: [],
     protect: false,
+    aliases: [],
     inputs,
     ...extra,
   };

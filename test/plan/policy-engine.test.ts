@@ -98,6 +98,8 @@ describe("engineResources", () => {
     dependsOn: [],
     protect: false,
     importId: null,
+    aliasSpecs: [],
+    aliases: [],
     custom: true,
     inputs: {},
     ...r,

@@ -38,6 +38,8 @@ const preview: PreviewPass = {
       protect: false,
       importId: null,
       custom: false,
+      aliasSpecs: [],
+      aliases: [],
       inputs: {},
     },
     {
@@ -49,6 +51,8 @@ const preview: PreviewPass = {
       protect: false,
       importId: null,
       custom: true,
+      aliasSpecs: [],
+      aliases: [],
       inputs: { metadata: { name: "shop" } },
     },
   ],

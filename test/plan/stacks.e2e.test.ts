@@ -53,11 +53,12 @@ describe.each(["dev", "prod"])("the %s plan", (stack) => {
   });
 
   test("writes resources.json in the contract's shape", () => {
-    const keys = ["urn", "type", "name", "parent", "dependsOn", "protect", "inputs"];
+    const keys = ["urn", "type", "name", "parent", "dependsOn", "protect", "aliases", "inputs"];
     for (const r of plan(stack).resources) {
-      expect(Object.keys(r).filter((k) => k !== "importId")).toEqual(keys);
+      expect(Object.keys(r).filter((k) => k !== "importId" && k !== "simulated")).toEqual(keys);
       expect(r.urn).toMatch(new RegExp(`^urn:pulumi:${stack}::aks-mesh::`));
       expect(Array.isArray(r.dependsOn)).toBe(true);
+      expect(Array.isArray(r.aliases)).toBe(true);
       expect(typeof r.protect).toBe("boolean");
     }
   });

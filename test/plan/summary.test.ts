@@ -18,6 +18,8 @@ function recorded(type: string, name: string, inputs: Record<string, unknown>, p
     protect: false,
     importId: null,
     custom: true,
+    aliasSpecs: [],
+    aliases: [],
     inputs,
   };
 }

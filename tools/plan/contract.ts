@@ -1,5 +1,5 @@
 // The offline plan's file formats. They are a contract read by outside checks: change them only additively.
-//   resources.json  [{urn, type, name, parent, dependsOn, protect, inputs, importId?, simulated?}], secrets as "[secret]"
+//   resources.json  [{urn, type, name, parent, dependsOn, protect, aliases, inputs, importId?, simulated?}], secrets as "[secret]"
 //   manifests.yaml  every Kubernetes object the program declares directly, one YAML document each
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -15,6 +15,12 @@ export interface PlannedResource {
   parent: string | null;
   dependsOn: string[];
   protect: boolean;
+  /**
+   * The old URNs this resource answers to: its aliases (URNs or specs) resolved as the engine resolves them, a child
+   * also under each old URN of its parent; `[]` when it has none. The engine looks a resource up in the state by its
+   * own URN first, then by these in order, so a resource found here is updated in place, not replaced.
+   */
+  aliases: string[];
   inputs: Record<string, unknown>;
   /** Only for resources adopted with Pulumi import: the id they are imported from. */
   importId?: string;
@@ -82,6 +88,7 @@ export function plannedResources(recorded: RecordedResource[], simulatedTexts: s
       parent: r.parent,
       dependsOn: r.dependsOn,
       protect: r.protect,
+      aliases: r.aliases,
       inputs,
       ...(r.importId ? { importId: r.importId } : {}),
       ...(simulated.length > 0 ? { simulated } : {}),

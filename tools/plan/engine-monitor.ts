@@ -10,7 +10,10 @@ import { RecordingMonitor, type RegisterRequest } from "./monitor";
 export interface EngineOptions {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
-  /** Alias URNs given as URNs (alias specs by name/type/parent are not resolved offline). */
+  /**
+   * Old URNs the resource may answer to, resolved from URNs and specs as the engine does. The engine passes the one
+   * it matched in the state; without a state the plan passes every candidate (see aliases.ts).
+   */
   aliases: string[];
   /** Seconds, as the engine stores them (0 when unset). */
   customTimeouts: { create: number; update: number; delete: number };
@@ -55,8 +58,6 @@ interface EngineRegisterRequest extends RegisterRequest {
   getVersion(): string;
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getAdditionalsecretoutputsList(): string[];
-  getAliasurnsList(): string[];
-  getAliasesList(): { getUrn(): string }[];
   getCustomtimeouts(): CustomTimeouts | undefined;
   getDeletebeforereplace(): boolean;
   getDeletebeforereplacedefined(): boolean;
@@ -116,10 +117,10 @@ export class EngineRecordingMonitor extends RecordingMonitor {
       propertyDependencies[key] = [...new Set(deps.getUrnsList())];
     });
     const timeouts = req.getCustomtimeouts();
-    const options: EngineOptions = {
+    // Aliases are resolved by the recording monitor when it registers the resource.
+    const options: Omit<EngineOptions, "aliases"> = {
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn()).filter(Boolean)],
       customTimeouts: {
         create: durationSeconds(timeouts?.getCreate() ?? ""),
         update: durationSeconds(timeouts?.getUpdate() ?? ""),
@@ -135,7 +136,7 @@ export class EngineRecordingMonitor extends RecordingMonitor {
           provider,
           version,
           propertyDependencies,
-          options,
+          options: { ...options, aliases: this.aliasesOf(response.getUrn()) },
           outputs: response.getObject()?.toJavaScript() ?? {},
         });
       }

@@ -1,11 +1,13 @@
 // A resource monitor for the SDK's mock runtime that records every RegisterResourceRequest exactly as the engine
-// would receive it (parent, dependencies, protect, import id, serialized inputs with secret markers) and answers
-// with engine-style URNs: children of the root stack carry no "pulumi:pulumi:Stack$" prefix, deeper children carry
-// their parent's full qualified type, as in a real `pulumi preview`.
+// would receive it (parent, dependencies, protect, import id, aliases, serialized inputs with secret markers) and
+// answers with engine-style URNs: children of the root stack carry no "pulumi:pulumi:Stack$" prefix, deeper children
+// carry their parent's full qualified type, as in a real `pulumi preview`. Aliases are resolved to old URNs as the
+// engine resolves them (aliases.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { AZURE_IMPORT_SPECS, checkImport, type ImportCheck } from "./azure-import";
+import { AliasResolver, type AliasSpec, newUrn, type UrnScope, urnParts } from "./aliases";
 
 /** One registered resource as the plan contract describes it (inputs still serialized). */
 export interface RecordedResource {
@@ -17,6 +19,10 @@ export interface RecordedResource {
   protect: boolean;
   importId: string | null;
   custom: boolean;
+  /** The aliases as the program sent them (URNs or specs). */
+  aliasSpecs: AliasSpec[];
+  /** Every old URN the resource may answer to, resolved as the engine resolves aliases (see aliases.ts). */
+  aliases: string[];
   /** Serialized inputs: secrets as signature objects, unknowns as the unknown sentinel. */
   inputs: Record<string, unknown>;
 }
@@ -26,6 +32,19 @@ const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 type Callback<T> = (err: unknown, response?: T) => void;
 
 /** Minimal protobuf request shapes the SDK hands to a monitor. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
+}
 export interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -37,6 +56,30 @@ export interface RegisterRequest {
   getDependenciesList(): string[];
   getProtect(): boolean | undefined;
   getIgnorechangesList(): string[];
+  /** Aliases as URNs or specs (sent when the monitor supports alias specs, as this one does). */
+  getAliasesList(): AliasMessage[];
+  /** Aliases as URNs only (what an SDK sends to a monitor without alias specs). */
+  getAliasurnsList(): string[];
+}
+
+function aliasSpecs(req: RegisterRequest): AliasSpec[] {
+  const specs: AliasSpec[] = req.getAliasurnsList().map((urn) => ({ urn }));
+  for (const alias of req.getAliasesList()) {
+    const spec = alias.getSpec();
+    if (!spec) {
+      specs.push({ urn: alias.getUrn() });
+      continue;
+    }
+    specs.push({
+      name: spec.getName(),
+      type: spec.getType(),
+      stack: spec.getStack(),
+      project: spec.getProject(),
+      parentUrn: spec.getParenturn(),
+      noParent: spec.getNoparent(),
+    });
+  }
+  return specs;
 }
 interface InvokeRequest {
   getTok(): string;
@@ -60,35 +103,48 @@ export class RecordingMonitor {
   /** Serialized stack outputs, captured when the root stack registers them. */
   stackOutputs: Record<string, unknown> = {};
   private readonly states = new Map<string, { urn: string; id: string | null; state: unknown }>();
+  private readonly scope: UrnScope;
+  private readonly aliasResolver: AliasResolver;
 
   constructor(
     private readonly mocks: MonitorMocks,
-    private readonly project: string,
-    private readonly stack: string,
-  ) {}
+    project: string,
+    stack: string,
+  ) {
+    this.scope = { project, stack };
+    this.aliasResolver = new AliasResolver(this.scope);
+  }
 
-  private newUrn(parent: string, type: string, name: string): string {
-    let qualified = type;
-    if (parent) {
-      const parentType = parent.split("::")[2] ?? "";
-      if (parentType !== ROOT_STACK_TYPE) qualified = `${parentType}$${type}`;
-    }
-    return `urn:pulumi:${this.stack}::${this.project}::${qualified}::${name}`;
+  /** Every old URN a registered resource may answer to (see RecordedResource.aliases). */
+  aliasesOf(urn: string): string[] {
+    return this.aliasResolver.aliasesOf(urn);
   }
 
   async registerResource(req: RegisterRequest, callback: Callback<resproto.RegisterResourceResponse>): Promise<void> {
     try {
       const serializedInputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-      const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
+      const parent = req.getParent();
+      const urn = newUrn(this.scope, parent ? urnParts(parent).qualifiedType : "", req.getType(), req.getName());
+      const specs = aliasSpecs(req);
+      // The SDK registers a child only once its parent's URN is known, so the parent's aliases are resolved already.
+      const aliases = this.aliasResolver.add({
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        parent: parent || null,
+        aliases: specs,
+      });
       this.resources.push({
         urn,
         type: req.getType(),
         name: req.getName(),
-        parent: req.getParent() || null,
+        parent: parent || null,
         dependsOn: [...new Set(req.getDependenciesList())],
         protect: req.getProtect() === true,
         importId: req.getImportid() || null,
         custom: req.getCustom(),
+        aliasSpecs: specs,
+        aliases,
         inputs: serializedInputs,
       });
       const inputs = pulumi.runtime.deserializeProperties(req.getObject() ?? new structproto.Struct()) as Record<

@@ -1,0 +1,3 @@
+import { guardUrns } from "./guard";
+
+guardUrns("dev");
