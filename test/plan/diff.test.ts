@@ -89,6 +89,16 @@ test("a new URN is a create and a vanished one a delete, each shown with its URN
   expect(lines).toContain("  Resources: 1 to create, 1 to delete, 0 unchanged");
 });
 
+test("a renamed resource that answers to its old URN through an alias is no delete and create", () => {
+  // The Pulumi name changes, the object (metadata.name) does not.
+  const renamed = (labels: Record<string, string>) =>
+    resource("kubernetes:core/v1:Namespace", "billing", { metadata: { name: "shop", labels } }, { aliases: [namespace("shop").urn] });
+  expect(diffPlans(plan([namespace("shop")]), plan([renamed({})]))).toMatchObject({ resources: [], unchanged: 1 });
+  const diff = diffPlans(plan([namespace("shop")]), plan([renamed({ team: "b" })]));
+  expect(diff.resources.map((c) => [c.op, c.name, c.aliasedUrn])).toEqual([["update", "billing", namespace("shop").urn]]);
+  expect(diffLines(diff)).toContain(`        [aliases urn=${namespace("shop").urn}]`);
+});
+
 test("added and removed fields are + and - lines with their paths, label keys quoted", () => {
   const before = namespace("shop", { "istio.io/rev": "1-23-4" });
   const after = namespace("shop", { "istio-injection": "enabled" });

@@ -51,7 +51,7 @@ describe("simulated values", () => {
   test("a resource with no made-up value keeps the contract's fields only (the addition is additive)", () => {
     const ns = recorded("kubernetes:core/v1:Namespace", "shop", { metadata: { name: "shop" } });
     const [planned] = plannedResources([ns], [PLAN_SUBSCRIPTION]);
-    expect(Object.keys(planned ?? {}).sort()).toEqual(["dependsOn", "inputs", "name", "parent", "protect", "type", "urn"]);
+    expect(Object.keys(planned ?? {}).sort()).toEqual(["aliases", "dependsOn", "inputs", "name", "parent", "protect", "type", "urn"]);
   });
 
   test("the summary names each made-up value and where it is, outputs included", () => {

@@ -2,7 +2,8 @@
 // (+ create, - delete, ~ update, +- replace; then the changed input fields by path). Pure functions over two plans as
 // the contract writes them (resources.json, policy.json), so a diff never needs the program or the pack again.
 //
-// Resources are matched by URN. A resource whose URN is gone and another with the same parent and name but a new type
+// Resources are matched by URN, or by an old URN a resource answers to through its `aliases` (as `pulumi up` takes
+// the old state over: no delete, no create). A resource whose URN is gone and another with the same parent and name but a new type
 // is one replacement (the URN carries the type, so `pulumi up` deletes the old one and creates the new one). A
 // resource keeping its URN is replaced when a changed field is one its provider cannot update in place:
 //   Kubernetes  metadata.name and metadata.namespace of every object, plus the per-kind fields pulumi-kubernetes
@@ -43,6 +44,8 @@ export interface ResourceChange {
   name: string;
   /** For a replacement by a new type: the URN it replaces. */
   replacedUrn?: string;
+  /** For a resource that took over an old URN through an alias: that URN. */
+  aliasedUrn?: string;
   /** Input fields that changed (update and replace of the same URN). */
   fields: FieldChange[];
 }
@@ -149,13 +152,22 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const changes: ResourceChange[] = [];
   let unchanged = 0;
 
-  const gone = before.resources.filter((r) => !now.has(r.urn));
+  // The first of a new resource's aliases that names a resource gone from the previous plan (each taken once).
+  const takenOver = new Map<string, PlannedResource>();
+  for (const r of after.resources) {
+    if (old.has(r.urn)) continue;
+    const alias = (r.aliases ?? []).find((a) => old.has(a) && !now.has(a) && ![...takenOver.values()].some((t) => t.urn === a));
+    if (alias) takenOver.set(r.urn, old.get(alias) as PlannedResource);
+  }
+  const aliasedAway = new Set([...takenOver.values()].map((r) => r.urn));
+  const gone = before.resources.filter((r) => !now.has(r.urn) && !aliasedAway.has(r.urn));
   const logical = (r: PlannedResource) => JSON.stringify([r.parent, r.name]);
   const goneByName = new Map(gone.map((r) => [logical(r), r]));
   const replacedByType = new Set<string>();
 
   for (const r of after.resources) {
-    const prev = old.get(r.urn);
+    const aliased = takenOver.get(r.urn);
+    const prev = old.get(r.urn) ?? aliased;
     if (!prev) {
       const sameName = goneByName.get(logical(r));
       if (sameName && sameName.type !== r.type) {
@@ -170,7 +182,10 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const fields = fieldChanges(prev.inputs, r.inputs).map((f) => ({ ...f, replaces: replaces(f.path, forceNew) }));
     if (prev.protect !== r.protect) fields.push({ path: "[protect]", kind: "update", before: prev.protect, after: r.protect, replaces: false });
     if (fields.length === 0) unchanged++;
-    else changes.push({ op: fields.some((f) => f.replaces) ? "replace" : "update", urn: r.urn, type: r.type, name: r.name, fields });
+    else {
+      const op = fields.some((f) => f.replaces) ? "replace" : "update";
+      changes.push({ op, urn: r.urn, type: r.type, name: r.name, ...(aliased ? { aliasedUrn: aliased.urn } : {}), fields });
+    }
   }
   for (const r of gone) {
     if (!replacedByType.has(r.urn)) changes.push({ op: "delete", urn: r.urn, type: r.type, name: r.name, fields: [] });
@@ -213,6 +228,7 @@ export function diffLines(diff: PlanDiff): string[] {
   for (const c of diff.resources) {
     lines.push(`  ${SYMBOL[c.op]} ${c.type}: (${c.op})`, `        [urn=${c.urn}]`);
     if (c.replacedUrn) lines.push(`        [replaces urn=${c.replacedUrn}] (the type changed)`);
+    if (c.aliasedUrn) lines.push(`        [aliases urn=${c.aliasedUrn}]`);
     for (const f of c.fields) lines.push(`      ${fieldLine(f)}`);
   }
   const count = (op: ResourceChange["op"]) => diff.resources.filter((c) => c.op === op).length;
