@@ -26,7 +26,7 @@ async function updateOne(stack: string, allowRemovals: boolean): Promise<number>
   }
   if (check.replaced.length > 0 && !allowRemovals) {
     console.error(
-      `urns:update: ${stack}: a real \`pulumi up\` would replace these; ${where} is unchanged.\n${urnProblems(check, stack)}`,
+      `urns:update: ${stack}: a real \`pulumi up\` would delete these (and create any successor anew); ${where} is unchanged.\n${urnProblems(check, stack)}`,
     );
     return 1;
   }
