@@ -40,6 +40,8 @@ export async function renderAlerting(dir: string): Promise<RenderedAlerting> {
   const { Observability } = await import("../../components/observability");
   const raw = {
     "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
+    // The monitoring host's certificate, declared where the gateway reads it (config ingress.tlsSecrets).
+    "aks-mesh:ingress": JSON.stringify({ tlsSecrets: { "example-tls": ["istio-ingress"] } }),
     "aks-mesh:observability": JSON.stringify({
       host: "monitoring.example.com",
       tls: { credentialName: "example-tls" },
