@@ -3,6 +3,7 @@
 // plus the traffic rules of the issue. Each policy is named after the check it ports and keeps its wording.
 // What "the plan alone" cannot see (Services and pods deployed outside the stack) is skipped, never guessed.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { AMBIENT_LABEL, gatewayNamespaces, INJECTION_LABEL, REVISION_LABEL } from "./injection";
 import {
   shown,
   at,
@@ -13,9 +14,8 @@ import {
   hostFqdn,
   hostsMatch,
   isIstioObject,
-  isIstioRelease,
+  ISTIO_SYSTEM,
   istioObjects,
-  isUnknown,
   type Json,
   type KubeObject,
   kubeObject,
@@ -89,24 +89,6 @@ function resourceNameFromHost(host: string, defaultNamespace: string): string {
 /** kubernetes Gateway API: the label istiod puts on the pods it deploys for a Gateway. */
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
-/** Selector labels of the pods of every gateway the stack installs: workload templates and gateway chart releases. */
-function gatewayWorkloadLabels(objects: KubeObject[], resources: Parameters<typeof helmReleases>[0]) {
-  const labels: (Record<string, string> | Unknown)[] = [];
-  for (const o of objects) for (const t of podTemplates(o)) labels.push(t.labels);
-  for (const r of helmReleases(resources)) {
-    if (r.chart !== "gateway" || isIstioRelease(r) !== true) continue;
-    // The gateway chart labels its pods app=<name>, istio=<name without "istio-"> plus values.labels (chart helpers).
-    const name = r.releaseName;
-    const extra = stringMap(at(r.values, "labels"));
-    if (typeof name !== "string" || extra === UNKNOWN) {
-      labels.push(UNKNOWN);
-      continue;
-    }
-    labels.push({ app: name, istio: name.replace(/^istio-/, ""), ...extra });
-  }
-  return labels;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // IST0101 ReferencedResourceNotFound
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,8 +97,8 @@ export const ist0101ReferencedResourceNotFound: StackValidationPolicy = {
   name: "ist0101-referenced-resource-not-found",
   description:
     "Every reference resolves inside the stack: a VirtualService's gateways, the host+subset pairs its routes and " +
-    "mirrors use (defined by a DestinationRule), the ports of Services it routes to, and each Gateway's selector " +
-    "(a gateway workload the stack installs) (istioctl analyze IST0101).",
+    "mirrors use (defined by a DestinationRule) and the ports of Services it routes to (istioctl analyze IST0101; " +
+    "analyzers/virtualservice/gateways.go, destinationrules.go, destinationhosts.go).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
@@ -191,19 +173,9 @@ export const ist0101ReferencedResourceNotFound: StackValidationPolicy = {
       }
     }
 
-    const podLabels = gatewayWorkloadLabels(objects, args.resources);
-    if (podLabels.some(isUnknown)) return;
-    for (const gw of gateways) {
-      const selector = stringMap(at(gw.spec, "selector"));
-      if (selector === UNKNOWN) continue;
-      if (!podLabels.some((l) => selects(selector, l) === true)) {
-        report(
-          `Referenced selector not found: "${selectorString(selector)}" (Gateway ${fullName(gw)}): no gateway workload the ` +
-            "stack installs carries these labels. Fix the selector or install the gateway it names.",
-          gw.urn,
-        );
-      }
-    }
+    // analyzers/gateway/gateway.go also reports a Gateway whose selector matches no pod. A plan sees only the pods the
+    // stack declares, and a gateway workload may live outside it (prod's hand-installed gateway): not decidable, so
+    // not checked (docs/istioctl-analyze.md). GatewayPortNotDefinedOnService (IST0162) covers in-stack gateways.
   },
 };
 
@@ -253,15 +225,17 @@ function inStackServices(objects: KubeObject[]): Map<string, { what: string; por
 // ---------------------------------------------------------------------------------------------------------------
 
 interface NamespaceConfig {
-  /** Namespaces the check leaves alone (istio-system always is). */
+  /** Namespaces the check leaves alone, as `istioctl analyze --suppress` would (istio-system always is). */
   excludedNamespaces: string[];
 }
 
-export const ist0102NamespaceNotInjected: ResourceValidationPolicy = {
+export const ist0102NamespaceNotInjected: StackValidationPolicy = {
   name: "ist0102-namespace-not-injected",
   description:
-    "Every namespace the stack declares says whether it gets sidecars: an istio-injection or istio.io/rev label " +
-    "(istio-injection=disabled to opt out); otherwise its pods silently run outside the mesh (istioctl analyze IST0102).",
+    "Every namespace the stack declares says whether it gets sidecars: a non-empty istio-injection label or an " +
+    "istio.io/rev label (istio-injection=disabled to opt out); otherwise its pods silently run outside the mesh. As " +
+    "analyze: istio-system and ambient namespaces are skipped; gateway namespaces the stack runs are too (istioctl " +
+    "analyze IST0102, analyzers/injection/injection.go).",
   enforcementLevel: "advisory",
   configSchema: {
     properties: {
@@ -269,24 +243,73 @@ export const ist0102NamespaceNotInjected: ResourceValidationPolicy = {
         type: "array",
         items: { type: "string" },
         default: [],
-        description: "Namespaces not checked (istio-system never is).",
+        description: "Namespaces not checked (istio-system and the stack's gateway namespaces never are).",
       },
     },
   },
+  validateStack: (args, report) => {
+    const cfg = configOf<NamespaceConfig>(args, { excludedNamespaces: [] });
+    const objects = kubeObjects(args.resources);
+    const gateways = gatewayNamespaces(args.resources, objects);
+    const byDefault = injectsByDefault(args.resources);
+    for (const ns of objects) {
+      if (ns.group !== "" || ns.kind !== "Namespace" || ns.name === UNKNOWN || ns.labels === UNKNOWN) continue;
+      // A patch of an existing namespace only shows the labels it sets: the namespace may already carry one.
+      if (ns.isPatch) continue;
+      if (ns.name === ISTIO_SYSTEM || cfg.excludedNamespaces.includes(ns.name) || gateways.has(ns.name)) continue;
+      const l = ns.labels;
+      if (l[AMBIENT_LABEL] === "ambient") continue;
+      if ((l[INJECTION_LABEL] ?? "") !== "" || l[REVISION_LABEL] !== undefined) continue;
+      // With enableNamespacesByDefault analyze reports IST0148 (informational) instead: the namespace is injected.
+      if (byDefault !== false) continue;
+      report(
+        `The namespace is not enabled for Istio injection. Label namespace ${ns.name} with istio.io/rev=<revision> ` +
+          `(config aks-mesh:meshNamespaces) or istio-injection=enabled, or istio-injection=disabled to mark it as not needing injection.`,
+        ns.urn,
+      );
+    }
+  },
+};
+
+/** sidecarInjectorWebhook.enableNamespacesByDefault of the default-revision istiod (the configmap IST0102 reads). */
+function injectsByDefault(resources: Parameters<typeof helmReleases>[0]): boolean | Unknown {
+  for (const r of helmReleases(resources)) {
+    if (r.chart !== "istiod") continue;
+    const rev = str(at(r.values, "revision"));
+    const v = at(r.values, "sidecarInjectorWebhook", "enableNamespacesByDefault");
+    if (rev === UNKNOWN || v === UNKNOWN) return UNKNOWN;
+    if ((rev ?? "") === "" && v === true) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// IST0123 NamespaceMultipleInjectionLabels
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0123NamespaceMultipleInjectionLabels: ResourceValidationPolicy = {
+  name: "ist0123-namespace-multiple-injection-labels",
+  description:
+    "A namespace carries one kind of injection label: istio-injection (any value) next to istio.io/rev or " +
+    "istio.io/dataplane-mode makes the legacy label win silently (istioctl analyze IST0123, " +
+    "analyzers/injection/injection.go; the istiod chart's webhooks give istio-injection precedence).",
+  enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const ns = kubeObject(args.type, args.props, args.urn);
     if (!ns || ns.group !== "" || ns.kind !== "Namespace" || ns.name === UNKNOWN || ns.labels === UNKNOWN) return;
-    const cfg = configOf<NamespaceConfig>(args, { excludedNamespaces: [] });
-    if (ns.name === "istio-system" || cfg.excludedNamespaces.includes(ns.name)) return;
+    if (ns.name === ISTIO_SYSTEM) return;
     const l = ns.labels;
-    if (l["istio.io/dataplane-mode"] === "ambient") return;
-    if (l["istio-injection"] !== undefined || l["istio.io/rev"] !== undefined) return;
-    // A patch of an existing namespace only shows the labels it sets: the namespace may already carry one.
-    if (ns.isPatch) return;
-    report(
-      `The namespace is not enabled for Istio injection. Label namespace ${ns.name} with istio.io/rev=<revision> ` +
-        `(config aks-mesh:meshNamespaces) or istio-injection=enabled, or istio-injection=disabled to mark it as not needing injection.`,
-    );
+    const legacy = l[INJECTION_LABEL];
+    const found: string[] = legacy !== undefined ? [`${INJECTION_LABEL}=${legacy}`] : [];
+    for (const key of [REVISION_LABEL, AMBIENT_LABEL]) {
+      if (l[key] !== undefined && (legacy === undefined || legacy === "enabled")) found.push(`${key}=${l[key]}`);
+    }
+    if (found.length > 1) {
+      report(
+        `The namespace has more than one type of injection labels: ${found.join(", ")} (namespace ${ns.name}). Keep ` +
+          `one: ${REVISION_LABEL}=<revision> (config aks-mesh:meshNamespaces).`,
+      );
+    }
   },
 };
 
@@ -348,8 +371,10 @@ export const ist0109ConflictingMeshGatewayVirtualServiceHosts: StackValidationPo
 export const virtualServiceGatewayHostUnique: StackValidationPolicy = {
   name: "virtualservice-gateway-host-unique",
   description:
-    "No two VirtualServices bound to the same ingress/egress Gateway claim the same host: Istio then merges their " +
-    "routes in creation order, so routing depends on history, not on the stack (Istio traffic management best practices).",
+    "House rule (stricter than istioctl analyze): no two VirtualServices bound to the same ingress/egress Gateway " +
+    "claim the same host. Istio accepts the split and merges their routes in creation order, so routing depends on " +
+    "history; one VirtualService per host (with `delegate` for per-team routes, whose delegates carry no hosts) keeps " +
+    'it in the stack (Istio traffic management best practices, "split large virtual services").',
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const claims = new Map<string, { vs: KubeObject; host: string }[]>();
@@ -1079,18 +1104,29 @@ export const ist0166IneffectiveSelector: StackValidationPolicy = {
 // IST0167 IneffectivePolicy
 // ---------------------------------------------------------------------------------------------------------------
 
+/** util.NamespaceInAmbientMode: the ambient label, unless istio-injection=enabled or a non-empty istio.io/rev wins. */
+function namespaceInAmbientMode(labels: Record<string, string>): boolean {
+  if (labels[INJECTION_LABEL] === "enabled") return false;
+  if ((labels[REVISION_LABEL] ?? "") !== "") return false;
+  return labels[AMBIENT_LABEL] === "ambient";
+}
+
+/** The annotation the Istio CNI sets on pods it redirects to ztunnel (constants.AmbientRedirection). */
+const AMBIENT_REDIRECTION = "ambient.istio.io/redirection";
+
 export const ist0167IneffectivePolicy: StackValidationPolicy = {
   name: "ist0167-ineffective-policy",
   description:
     "No Sidecar object applies to a namespace or workload in ambient mode: without a sidecar it has no impact " +
-    "(istioctl analyze IST0167).",
+    "(istioctl analyze IST0167, analyzers/sidecar/selector.go: ambient namespace label unless an injection label wins; " +
+    "pods by the CNI's ambient.istio.io/redirection annotation).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const ambientNamespaces = new Set<string>();
     for (const ns of objects) {
       if (ns.group !== "" || ns.kind !== "Namespace" || ns.name === UNKNOWN || ns.labels === UNKNOWN) continue;
-      if (ns.labels["istio.io/dataplane-mode"] === "ambient") ambientNamespaces.add(ns.name);
+      if (namespaceInAmbientMode(ns.labels)) ambientNamespaces.add(ns.name);
     }
     const templates = objects.flatMap(podTemplates);
     for (const sc of istioObjects(objects, "Sidecar")) {
@@ -1109,8 +1145,8 @@ export const ist0167IneffectivePolicy: StackValidationPolicy = {
       const ambientPod = templates.some(
         (t) =>
           t.namespace === sc.namespace &&
-          t.labels !== UNKNOWN &&
-          t.labels["istio.io/dataplane-mode"] === "ambient" &&
+          t.annotations !== UNKNOWN &&
+          t.annotations[AMBIENT_REDIRECTION] === "enabled" &&
           selects(sel, t.labels) === true,
       );
       if (ambientPod) {
@@ -1123,9 +1159,148 @@ export const ist0167IneffectivePolicy: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// IST0110 ConflictingSidecarWorkloadSelectors / IST0111 MultipleSidecarsWithoutWorkloadSelectors
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0110ConflictingSidecars: StackValidationPolicy = {
+  name: "ist0110-ist0111-conflicting-sidecars",
+  description:
+    "At most one Sidecar object applies to each workload: two whose selectors match the same workload's pods " +
+    "(IST0110), or two without a selector in one namespace (IST0111), leave which one applies undefined (istioctl " +
+    "analyze, analyzers/sidecar/selector.go; decided for the workloads the stack declares).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const objects = kubeObjects(args.resources);
+    const sidecars = istioObjects(objects, "Sidecar");
+    if (sidecars.some((sc) => sc.namespace === UNKNOWN || sc.name === UNKNOWN)) return;
+    const byNamespace = new Map<string, KubeObject[]>();
+    const selected = new Map<KubeObject, { sc: KubeObject[]; ns: string; owner: KubeObject }>();
+    const templates = objects.flatMap(podTemplates);
+    const ambient = new Set<string>();
+    for (const ns of objects) {
+      if (ns.group === "" && ns.kind === "Namespace" && typeof ns.name === "string" && ns.labels !== UNKNOWN)
+        if (namespaceInAmbientMode(ns.labels)) ambient.add(ns.name);
+    }
+    for (const sc of sidecars) {
+      const sel = stringMap(at(sc.spec, "workloadSelector", "labels"));
+      if (sel === UNKNOWN) return;
+      if (Object.keys(sel).length === 0) {
+        byNamespace.set(sc.namespace as string, [...(byNamespace.get(sc.namespace as string) ?? []), sc]);
+        continue;
+      }
+      for (const t of templates) {
+        if (t.namespace !== sc.namespace || selects(sel, t.labels) !== true) continue;
+        if (t.annotations !== UNKNOWN && t.annotations[AMBIENT_REDIRECTION] === "enabled") continue; // IST0167
+        const entry: { sc: KubeObject[]; ns: string; owner: KubeObject } = selected.get(t.owner) ?? {
+          sc: [],
+          ns: sc.namespace as string,
+          owner: t.owner,
+        };
+        entry.sc.push(sc);
+        selected.set(t.owner, entry);
+      }
+    }
+    for (const { sc, ns, owner } of selected.values()) {
+      if (sc.length < 2) continue;
+      const names = sc.map((s) => String(s.name)).join(",");
+      for (const s of sc) {
+        report(
+          `The Sidecars [${names}] in namespace ${ns} select the same workload pod "${String(owner.name)}", which can ` +
+            `lead to undefined behavior (${owner.kind} ${fullName(owner)}): keep one Sidecar per workload.`,
+          s.urn,
+        );
+      }
+    }
+    for (const [ns, list0] of byNamespace) {
+      if (list0.length < 2 || ambient.has(ns)) continue;
+      const names = list0.map((s) => String(s.name)).join(",");
+      for (const s of list0) {
+        report(
+          `The Sidecars [${names}] in namespace ${ns} have no workload selector, which can lead to undefined behavior: ` +
+            "keep one namespace-wide Sidecar.",
+          s.urn,
+        );
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// IST0162 GatewayPortNotDefinedOnService
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0162GatewayPortNotDefinedOnService: StackValidationPolicy = {
+  name: "ist0162-gateway-port-not-defined-on-service",
+  description:
+    "Every server port of a Gateway is a TCP port (or targetPort) of a Service selecting the gateway pods: otherwise " +
+    "no traffic reaches that listener (istioctl analyze IST0162, analyzers/gateway/gateway.go; decided when the stack " +
+    "declares both the gateway pods and their Service).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const objects = kubeObjects(args.resources);
+    const templates = objects.flatMap(podTemplates);
+    const services = objects.filter((o) => o.group === "" && o.kind === "Service" && !o.isPatch);
+    for (const gw of istioObjects(objects, "Gateway")) {
+      const sel = stringMap(at(gw.spec, "selector"));
+      if (sel === UNKNOWN) continue;
+      const pods = templates.filter((t) => selects(sel, t.labels) === true);
+      if (pods.length === 0 || templates.some((t) => t.labels === UNKNOWN || t.namespace === UNKNOWN)) continue;
+      const ports = new Set<number>();
+      let serviceFound = false;
+      let unknown = false;
+      for (const pod of pods) {
+        for (const svc of services) {
+          if (svc.namespace !== pod.namespace) continue;
+          const svcSel = stringMap(at(svc.spec, "selector"));
+          if (svcSel === UNKNOWN) {
+            unknown = true;
+            continue;
+          }
+          // A Service without a selector selects no pod (klabels.SelectorFromSet of an empty map matches all, but
+          // Kubernetes Services without a selector have no endpoints; analyze matches them too, so do we).
+          if (selects(svcSel, pod.labels) !== true) continue;
+          serviceFound = true;
+          const svcPorts = list(at(svc.spec, "ports"));
+          if (svcPorts === UNKNOWN) {
+            unknown = true;
+            continue;
+          }
+          for (const p of svcPorts) {
+            const protocol = str(at(p, "protocol")) ?? "TCP";
+            const port = num(at(p, "port"));
+            const target = at(p, "targetPort");
+            if (protocol === UNKNOWN || port === UNKNOWN || target === UNKNOWN) {
+              unknown = true;
+              continue;
+            }
+            if (protocol !== "TCP" || port === undefined) continue;
+            // Like port.TargetPort.IntValue(): a named targetPort counts as 0, so the Service port is used.
+            ports.add(port);
+            if (typeof target === "number" && target !== 0) ports.add(target);
+          }
+        }
+      }
+      if (!serviceFound || unknown) continue;
+      for (const server of knownItems(at(gw.spec, "servers"))) {
+        const n = num(at(server, "port", "number"));
+        if (typeof n !== "number" || ports.has(n)) continue;
+        report(
+          `The gateway refers to a port that is not exposed on the workload (pod selector ${selectorString(sel)}; port ` +
+            `${n}) (Gateway ${fullName(gw)}): add port ${n} to the gateway's Service or change the server port.`,
+          gw.urn,
+        );
+      }
+    }
+  },
+};
+
 export const analyzePolicies = [
   ist0101ReferencedResourceNotFound,
   ist0102NamespaceNotInjected,
+  ist0110ConflictingSidecars,
+  ist0123NamespaceMultipleInjectionLabels,
+  ist0162GatewayPortNotDefinedOnService,
   ist0109ConflictingMeshGatewayVirtualServiceHosts,
   virtualServiceGatewayHostUnique,
   virtualServiceRouteWeightsSumTo100,

@@ -228,7 +228,9 @@ function coversWorkloads(ap: KubeObject, ra: KubeObject, root: string): boolean 
     return ap.namespace === ra.namespace && raRefs.every((r) => apRefs.includes(r));
   }
   if (ap.namespace === root && apAll === true) return true;
-  if (ap.namespace !== ra.namespace) return false;
+  // A root-namespace policy with a selector applies to matching workloads of every namespace (AuthorizationPolicy
+  // reference: "a policy in the root namespace ... applies to all namespaces"); elsewhere only to its own namespace.
+  if (ap.namespace !== ra.namespace && ap.namespace !== root) return false;
   if (apAll === true) return true;
   const apSel = stringMap(at(ap.spec, "selector", "matchLabels"));
   const raSel = stringMap(at(ra.spec, "selector", "matchLabels"));

@@ -65,10 +65,6 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
         name: "monitoring",
         namespace: args.namespace,
         labels,
-        // Read by the policy pack (monitoring-no-unauthenticated-prometheus): these paths need a JWT at the gateway.
-        ...(guarded.length > 0
-          ? { annotations: { "aks-mesh.io/jwt-required-paths": guarded.map((t) => ENDPOINTS[t].path).join(",") } }
-          : {}),
         spec: {
           hosts: [args.host],
           gateways: [args.gatewayRef],
@@ -110,7 +106,9 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
                   {
                     operation: {
                       hosts: [args.host, `${args.host}:*`],
-                      paths: guarded.flatMap((t) => [ENDPOINTS[t].path, `${ENDPOINTS[t].path}/*`]),
+                      // "<prefix>*" refuses every path the route's uri prefix matches ("/prometheusX" included);
+                      // the policy pack checks this coverage (monitoring-no-unauthenticated-prometheus).
+                      paths: guarded.map((t) => `${ENDPOINTS[t].path}*`),
                     },
                   },
                 ],

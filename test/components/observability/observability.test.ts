@@ -107,7 +107,8 @@ test("guards a jwt-exposed Prometheus with a RequestAuthentication and a DENY po
   expect(ap.metadata.namespace).toBe("istio-ingress");
   expect(ap.spec.action).toBe("DENY");
   expect(ap.spec.rules[0].from).toEqual([{ source: { notRequestPrincipals: ["*"] } }]);
-  expect(ap.spec.rules[0].to[0].operation.paths).toEqual(["/prometheus", "/prometheus/*"]);
+  // Every path the VirtualService's uri prefix "/prometheus" routes, "/prometheusX" included.
+  expect(ap.spec.rules[0].to[0].operation.paths).toEqual(["/prometheus*"]);
 });
 
 test("keeps the Slack webhook out of every Helm value, plan record and manifest", () => {
