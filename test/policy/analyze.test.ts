@@ -3,14 +3,17 @@ import {
   ist0101ReferencedResourceNotFound,
   ist0102NamespaceNotInjected,
   ist0109ConflictingMeshGatewayVirtualServiceHosts,
+  ist0110ConflictingSidecars,
   ist0112VirtualServiceDestinationPortSelectorRequired,
   ist0118PortNameIsNotUnderNamingConvention,
+  ist0123NamespaceMultipleInjectionLabels,
   ist0128NoServerCertificateVerification,
   ist0130VirtualServiceUnreachableRule,
   ist0132VirtualServiceHostNotFoundInGateway,
   ist0145ConflictingGateways,
   ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
   ist0151EnvoyFilterPatchOperations,
+  ist0162GatewayPortNotDefinedOnService,
   ist0165ReferencedInternalGateway,
   ist0166IneffectiveSelector,
   ist0167IneffectivePolicy,
@@ -143,10 +146,9 @@ const cases: Case[] = [
     rejects: /Referenced mirror\+subset in destinationrule not found: "web\+shadow"/,
   },
   {
-    title: "rejects a Gateway whose selector matches no gateway the stack installs",
+    title: "skips a Gateway whose workload lives outside the stack (a hand-installed gateway)",
     policy: ist0101ReferencedResourceNotFound,
     fixtures: [gatewayDeployment(), publicGateway(["*/app.example.com"], "internal", { istio: "internalgateway" })],
-    rejects: /Referenced selector not found: "istio=internalgateway"/,
   },
   {
     title: "accepts a Gateway selecting the pods of an Istio gateway chart release",
@@ -182,10 +184,48 @@ const cases: Case[] = [
     rejects: /The namespace is not enabled for Istio injection\. Label namespace shop/,
   },
   {
-    title: "leaves namespaces the stack config excludes alone",
+    title: "reports an empty istio-injection label as analyze does",
     policy: ist0102NamespaceNotInjected,
-    fixtures: [namespace("istio-ingress"), namespace("istio-system")],
-    config: { excludedNamespaces: ["istio-ingress"] },
+    fixtures: [namespace("shop", { "istio-injection": "" })],
+    rejects: /Label namespace shop/,
+    count: 1,
+  },
+  {
+    title: "leaves istio-system, ambient, excluded and gateway namespaces alone (gateway namespace from its workload)",
+    policy: ist0102NamespaceNotInjected,
+    fixtures: [
+      namespace("edge"),
+      gatewayDeployment("edge"),
+      namespace("istio-system"),
+      namespace("mesh-ambient", { "istio.io/dataplane-mode": "ambient" }),
+      namespace("batch"),
+    ],
+    config: { excludedNamespaces: ["batch"] },
+  },
+  {
+    title: "reports nothing when istiod injects namespaces by default (analyze's IST0148 instead)",
+    policy: ist0102NamespaceNotInjected,
+    fixtures: [
+      helmRelease("istiod", { values: { sidecarInjectorWebhook: { enableNamespacesByDefault: true } } }),
+      namespace("shop"),
+    ],
+  },
+  // IST0123
+  {
+    title: "rejects a namespace with both istio-injection and istio.io/rev",
+    policy: ist0123NamespaceMultipleInjectionLabels,
+    fixtures: [namespace("shop", { "istio-injection": "enabled", "istio.io/rev": "1-23-4" })],
+    rejects:
+      /more than one type of injection labels: istio-injection=enabled, istio\.io\/rev=1-23-4 \(namespace shop\)/,
+    count: 1,
+  },
+  {
+    title: "accepts one injection label, and istio-injection=disabled next to a revision label (analyze ignores it)",
+    policy: ist0123NamespaceMultipleInjectionLabels,
+    fixtures: [
+      namespace("shop", { "istio.io/rev": "1-23-4" }),
+      namespace("old", { "istio-injection": "disabled", "istio.io/rev": "1-23-4" }),
+    ],
   },
   // IST0109
   {
@@ -655,7 +695,7 @@ const cases: Case[] = [
     title: "rejects a Sidecar selecting an ambient workload",
     policy: ist0167IneffectivePolicy,
     fixtures: [
-      deployment("web", "shop", { labels: { app: "web", "istio.io/dataplane-mode": "ambient" } }),
+      deployment("web", "shop", { labels: { app: "web" }, annotations: { "ambient.istio.io/redirection": "enabled" } }),
       istio(
         "Sidecar",
         "web",
@@ -664,6 +704,115 @@ const cases: Case[] = [
       ),
     ],
     rejects: /selected workload is in ambient mode/,
+  },
+  {
+    title: "accepts a Sidecar in a namespace whose revision label wins over the ambient label",
+    policy: ist0167IneffectivePolicy,
+    fixtures: [
+      namespace("shop", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-23-4" }),
+      istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+  // IST0110 / IST0111
+  {
+    title: "rejects two Sidecars selecting the same workload",
+    policy: ist0110ConflictingSidecars,
+    fixtures: [
+      deployment("web", "shop", { labels: { app: "web", tier: "front" } }),
+      istio("Sidecar", "a", { workloadSelector: { labels: { app: "web" } } }, { namespace: "shop" }),
+      istio("Sidecar", "b", { workloadSelector: { labels: { tier: "front" } } }, { namespace: "shop" }),
+    ],
+    rejects: /The Sidecars \[a,b\] in namespace shop select the same workload pod "web"/,
+    count: 2,
+  },
+  {
+    title: "rejects two Sidecars without a selector in one namespace",
+    policy: ist0110ConflictingSidecars,
+    fixtures: [
+      istio("Sidecar", "a", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+      istio("Sidecar", "b", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+    rejects: /The Sidecars \[a,b\] in namespace shop have no workload selector/,
+    count: 2,
+  },
+  {
+    title: "accepts one namespace-wide Sidecar plus one per workload, and selectors in other namespaces",
+    policy: ist0110ConflictingSidecars,
+    fixtures: [
+      deployment("web", "shop", { labels: { app: "web" } }),
+      deployment("web", "blog", { labels: { app: "web" } }),
+      istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+      istio("Sidecar", "web", { workloadSelector: { labels: { app: "web" } } }, { namespace: "shop" }),
+      istio("Sidecar", "web", { workloadSelector: { labels: { app: "web" } } }, { namespace: "blog" }),
+    ],
+  },
+  // IST0162
+  {
+    title: "rejects a Gateway port the gateway's Service does not expose",
+    policy: ist0162GatewayPortNotDefinedOnService,
+    fixtures: [
+      gatewayDeployment(),
+      kube(
+        "v1",
+        "Service",
+        "istio-ingressgateway",
+        { spec: { selector: SELECTOR, ports: [{ name: "http2", port: 80, targetPort: 8080 }] } },
+        { namespace: "istio-ingress" },
+      ),
+      istio(
+        "Gateway",
+        "public-gateway",
+        {
+          selector: SELECTOR,
+          servers: [
+            { port: { number: 8080, name: "http", protocol: "HTTP" }, hosts: ["*/*"] },
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*/*"], tls: { mode: "SIMPLE" } },
+          ],
+        },
+        { namespace: "istio-ingress" },
+      ),
+    ],
+    rejects:
+      /The gateway refers to a port that is not exposed on the workload \(pod selector app=istio-ingressgateway,istio=ingressgateway; port 443\)/,
+    count: 1,
+  },
+  {
+    title: "accepts Gateway ports matching the Service's ports or targetPorts, and gateways outside the stack",
+    policy: ist0162GatewayPortNotDefinedOnService,
+    fixtures: [
+      gatewayDeployment(),
+      kube(
+        "v1",
+        "Service",
+        "istio-ingressgateway",
+        {
+          spec: {
+            selector: SELECTOR,
+            ports: [
+              { name: "http2", port: 80, targetPort: 8080 },
+              { name: "https", port: 443, targetPort: "https" },
+            ],
+          },
+        },
+        { namespace: "istio-ingress" },
+      ),
+      publicGateway(["*/*"]),
+      istio(
+        "Gateway",
+        "tls",
+        { selector: SELECTOR, servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*/*"] }] },
+        { namespace: "istio-ingress" },
+      ),
+      istio(
+        "Gateway",
+        "elsewhere",
+        {
+          selector: { istio: "legacy" },
+          servers: [{ port: { number: 9999, name: "tcp", protocol: "TCP" }, hosts: ["*"] }],
+        },
+        { namespace: "istio-system" },
+      ),
+    ],
   },
   {
     title: "accepts a Sidecar in a sidecar-injected namespace",

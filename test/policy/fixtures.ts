@@ -234,10 +234,15 @@ export function deployment(
   );
 }
 
-/** The ingress gateway Deployment as components/ingress builds it (labels app/istio, gateway injection template). */
+/** The ingress gateway Deployment as components/ingress builds it (labels app/istio/rev, gateway injection template). */
 export function gatewayDeployment(ns = "istio-ingress", resources?: unknown): Fixture {
   return deployment("istio-ingressgateway", ns, {
-    labels: { app: "istio-ingressgateway", istio: "ingressgateway", "sidecar.istio.io/inject": "true" },
+    labels: {
+      app: "istio-ingressgateway",
+      istio: "ingressgateway",
+      "sidecar.istio.io/inject": "true",
+      "istio.io/rev": "1-23-4",
+    },
     annotations: { "inject.istio.io/templates": "gateway" },
     containers: [
       {

@@ -234,6 +234,17 @@ const cases: Case[] = [
     fixtures: [jwtAuthn("api", { app: "api" }), requireJwt("api", { app: "admin" }), requireJwt("web", { app: "api" })],
     rejects: /has no AuthorizationPolicy requiring a request principal/,
   },
+  {
+    title: "counts a root-namespace policy with a selector for matching workloads of every namespace",
+    policy: requestAuthenticationRequiresPrincipalPolicy,
+    fixtures: [jwtAuthn("api", { app: "api" }), requireJwt("istio-system", { app: "api" })],
+  },
+  {
+    title: "does not count a root-namespace policy whose selector matches other workloads",
+    policy: requestAuthenticationRequiresPrincipalPolicy,
+    fixtures: [jwtAuthn("api", { app: "api" }), requireJwt("istio-system", { app: "admin" })],
+    rejects: /has no AuthorizationPolicy requiring a request principal/,
+  },
   // No ALLOW-everything policy.
   {
     title: "rejects an ALLOW policy with an empty rule",
