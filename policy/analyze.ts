@@ -3,7 +3,15 @@
 // plus the traffic rules of the issue. Each policy is named after the check it ports and keeps its wording.
 // What "the plan alone" cannot see (Services and pods deployed outside the stack) is skipped, never guessed.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { AMBIENT_LABEL, gatewayNamespaces, INJECTION_LABEL, REVISION_LABEL } from "./injection";
+import {
+  AMBIENT_LABEL,
+  declaredNamespaces,
+  gatewayNamespaces,
+  INJECTION_LABEL,
+  installedInjectors,
+  matchingWebhook,
+  REVISION_LABEL,
+} from "./injection";
 import {
   shown,
   at,
@@ -547,7 +555,8 @@ export const ist0118PortNameIsNotUnderNamingConvention: ResourceValidationPolicy
   name: "ist0118-port-name-is-not-under-naming-convention",
   description:
     "Service ports are named <protocol>[-<suffix>] or set appProtocol, so Istio knows the protocol instead of " +
-    "sniffing it (istioctl analyze IST0118; Istio protocol selection docs).",
+    "sniffing it; an ExternalName Service's port is not named tcp either (istioctl analyze IST0118 and IST0150, " +
+    "analyzers/service/portname.go; Istio protocol selection docs).",
   enforcementLevel: "advisory",
   validateResource: (args, report) => {
     const svc = kubeObject(args.type, args.props, args.urn);
@@ -557,13 +566,21 @@ export const ist0118PortNameIsNotUnderNamingConvention: ResourceValidationPolicy
     const managed = svc.labels["gateway.istio.io/managed"];
     if (managed === "istio.io-gateway-controller" || managed === "istio.io-mesh-controller") return;
     const type = str(at(svc.spec, "type"));
-    if (type === UNKNOWN || type === "ExternalName") return;
+    if (type === UNKNOWN) return;
     for (const p of knownItems(at(svc.spec, "ports"))) {
       const port = num(at(p, "port"));
       const name = str(at(p, "name")) ?? "";
       const protocol = str(at(p, "protocol")) ?? "TCP";
       const appProtocol = str(at(p, "appProtocol"));
       if (typeof port !== "number" || name === UNKNOWN || protocol === UNKNOWN || appProtocol === UNKNOWN) continue;
+      if (type === "ExternalName" && (name === "tcp" || portProtocolUnsupported(port, name, protocol, appProtocol))) {
+        report(
+          "Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic for " +
+            `ports serving TCP protocol from being forwarded correctly (Service ${fullName(svc)}, port ${name || port}; ` +
+            "IST0150): name it for its protocol, e.g. http-<suffix> or https-<suffix>.",
+        );
+        continue;
+      }
       if (portProtocolUnsupported(port, name, protocol, appProtocol)) {
         const target = at(p, "targetPort");
         const targetText = typeof target === "string" || typeof target === "number" ? String(target) : String(port);
@@ -1295,11 +1312,189 @@ export const ist0162GatewayPortNotDefinedOnService: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// IST0144 InvalidApplicationUID
+// ---------------------------------------------------------------------------------------------------------------
+
+/** util.IsIstioControlPlane: an `istio` label, or release=istio, on the object itself. */
+function isIstioControlPlane(o: KubeObject): boolean | Unknown {
+  if (o.labels === UNKNOWN) return UNKNOWN;
+  return o.labels.istio !== undefined || o.labels.release === "istio";
+}
+
+export const ist0144InvalidApplicationUid: ResourceValidationPolicy = {
+  name: "ist0144-invalid-application-uid",
+  description:
+    "No application container or pod runs as UID 1337: the sidecar's iptables rules let that user's traffic bypass " +
+    "the proxy (istioctl analyze IST0144, analyzers/deployment/pod.go: Pods and Deployments, istio-proxy and " +
+    "istio-operator containers and Istio's own objects excepted).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const o = kubeObject(args.type, args.props, args.urn);
+    if (
+      !o ||
+      o.isPatch ||
+      (o.kind !== "Pod" && o.kind !== "Deployment") ||
+      o.group !== (o.kind === "Pod" ? "" : "apps")
+    )
+      return;
+    if (isIstioControlPlane(o) !== false) return;
+    const spec = o.kind === "Pod" ? o.spec : at(o.spec, "template", "spec");
+    const uids: (string | number)[] = [];
+    const podUid = num(at(spec, "securityContext", "runAsUser"));
+    if (podUid === 1337) uids.push("the pod securityContext");
+    for (const c of knownItems(at(spec, "containers"))) {
+      const name = str(at(c, "name"));
+      if (name === UNKNOWN || name === "istio-proxy" || name === "istio-operator") continue;
+      if (num(at(c, "securityContext", "runAsUser")) === 1337) uids.push(`container ${String(name)}`);
+    }
+    for (const where of uids) {
+      report(
+        `User ID (UID) 1337 is reserved for the sidecar proxy (${o.kind} ${fullName(o)}, ${where}): run the ` +
+          "application as another user.",
+      );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// IST0146 ImageAutoWithoutInjectionWarning
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0146ImageAutoWithoutInjection: StackValidationPolicy = {
+  name: "ist0146-image-auto-without-injection",
+  description:
+    "A Deployment whose istio-proxy container has `image: auto` (a gateway deployed by hand) matches an injection " +
+    'webhook the stack installs: otherwise the pod starts with the literal image "auto" and fails to pull ' +
+    "(istioctl analyze IST0146, analyzers/injection/image-auto.go; webhooks as the istiod chart renders them).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const inj = installedInjectors(args.resources);
+    if (inj === undefined || inj === UNKNOWN) return;
+    const objects = kubeObjects(args.resources);
+    const namespaces = declaredNamespaces(objects);
+    if (namespaces === UNKNOWN) return;
+    for (const d of objects) {
+      if (d.kind !== "Deployment" || d.group !== "apps" || d.isPatch) continue;
+      for (const t of podTemplates(d)) {
+        if (t.namespace === UNKNOWN || t.labels === UNKNOWN) continue;
+        const containers = list(at(t.spec, "containers"));
+        if (containers === UNKNOWN) continue;
+        const auto = containers.some((c) => str(at(c, "name")) === "istio-proxy" && str(at(c, "image")) === "auto");
+        if (!auto) continue;
+        // Only a namespace the stack declares in full has known labels; a patch shows only what it sets.
+        const ns = namespaces.get(t.namespace);
+        if (!ns || ns.partial) continue;
+        if (matchingWebhook(inj, ns.labels, { namespace: t.namespace, labels: t.labels })) continue;
+        report(
+          `Deployment ${String(d.name)} contains \`image: auto\` but does not match any Istio injection webhook ` +
+            `selectors (Deployment ${fullName(d)}; the stack installs ${inj.revisions.map((r) => `"${r}"`).join(", ")}): ` +
+            `label its pods ${REVISION_LABEL}=${inj.revisions[0] ?? "<revision>"}.`,
+          d.urn,
+        );
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// IST0157 InvalidTelemetryProvider, IST0159 / IST0160 Telemetry selectors
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0157InvalidTelemetryProvider: StackValidationPolicy = {
+  name: "ist0157-invalid-telemetry-provider",
+  description:
+    "A Telemetry's enabled accessLogging entry names a provider unless meshConfig.defaultProviders.accessLogging " +
+    "sets one: Istio ignores it otherwise (istioctl analyze IST0157, analyzers/telemetry/providers.go; mesh config " +
+    "from the istiod release's meshConfig).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const r of helmReleases(args.resources)) {
+      if (r.chart !== "istiod") continue;
+      const defaults = list(at(r.values, "meshConfig", "defaultProviders", "accessLogging"));
+      if (defaults === UNKNOWN || defaults.length > 0) return;
+    }
+    for (const t of istioObjects(kubeObjects(args.resources), "Telemetry")) {
+      for (const l of knownItems(at(t.spec, "accessLogging"))) {
+        const disabled = at(l, "disabled");
+        const providers = list(at(l, "providers"));
+        if (disabled === UNKNOWN || providers === UNKNOWN || disabled === true) continue;
+        if (providers.length === 0) {
+          report(
+            `The Telemetry ${shown(t.name)} in namespace "${shown(t.namespace)}" with empty providers will be ignored: ` +
+              "name a provider in accessLogging[].providers or set meshConfig.defaultProviders.accessLogging.",
+            t.urn,
+          );
+          break;
+        }
+      }
+    }
+  },
+};
+
+export const ist0159ConflictingTelemetries: StackValidationPolicy = {
+  name: "ist0159-ist0160-conflicting-telemetries",
+  description:
+    "At most one Telemetry applies to each workload: two whose selectors match the same workload's pods (IST0159), " +
+    "or two without a selector in one namespace (IST0160), leave which one applies undefined (istioctl analyze, " +
+    "analyzers/telemetry/selector.go and default_selector.go; decided for the workloads the stack declares).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const objects = kubeObjects(args.resources);
+    const telemetries = istioObjects(objects, "Telemetry");
+    if (telemetries.some((t) => t.namespace === UNKNOWN || t.name === UNKNOWN)) return;
+    const templates = objects.flatMap(podTemplates);
+    const selected = new Map<KubeObject, KubeObject[]>();
+    const bare = new Map<string, KubeObject[]>();
+    for (const t of telemetries) {
+      const selector = at(t.spec, "selector");
+      if (selector === UNKNOWN) return;
+      if (selector === undefined) {
+        bare.set(t.namespace as string, [...(bare.get(t.namespace as string) ?? []), t]);
+        continue;
+      }
+      const sel = stringMap(at(selector, "matchLabels"));
+      if (sel === UNKNOWN) return;
+      if (Object.keys(sel).length === 0) continue;
+      for (const p of templates) {
+        if (p.namespace !== t.namespace || selects(sel, p.labels) !== true) continue;
+        selected.set(p.owner, [...(selected.get(p.owner) ?? []), t]);
+      }
+    }
+    for (const [owner, ts] of selected) {
+      if (ts.length < 2) continue;
+      const names = ts.map((t) => String(t.name)).join(",");
+      for (const t of ts) {
+        report(
+          `The Telemetries [${names}] in namespace "${shown(owner.namespace)}" select the same workload pod ` +
+            `"${shown(owner.name)}", which can lead to undefined behavior (${owner.kind} ${fullName(owner)}).`,
+          t.urn,
+        );
+      }
+    }
+    for (const [ns, ts] of bare) {
+      if (ts.length < 2) continue;
+      const names = ts.map((t) => String(t.name)).join(",");
+      for (const t of ts) {
+        report(
+          `The Telemetries [${names}] in namespace "${ns}" have no workload selector, which can lead to undefined ` +
+            "behavior: keep one namespace-wide (or, in the root namespace, mesh-wide) Telemetry.",
+          t.urn,
+        );
+      }
+    }
+  },
+};
+
 export const analyzePolicies = [
   ist0101ReferencedResourceNotFound,
   ist0102NamespaceNotInjected,
   ist0110ConflictingSidecars,
   ist0123NamespaceMultipleInjectionLabels,
+  ist0144InvalidApplicationUid,
+  ist0146ImageAutoWithoutInjection,
+  ist0157InvalidTelemetryProvider,
+  ist0159ConflictingTelemetries,
   ist0162GatewayPortNotDefinedOnService,
   ist0109ConflictingMeshGatewayVirtualServiceHosts,
   virtualServiceGatewayHostUnique,

@@ -10,9 +10,13 @@ import {
   ist0128NoServerCertificateVerification,
   ist0130VirtualServiceUnreachableRule,
   ist0132VirtualServiceHostNotFoundInGateway,
+  ist0144InvalidApplicationUid,
+  ist0146ImageAutoWithoutInjection,
   ist0145ConflictingGateways,
   ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
   ist0151EnvoyFilterPatchOperations,
+  ist0157InvalidTelemetryProvider,
+  ist0159ConflictingTelemetries,
   ist0162GatewayPortNotDefinedOnService,
   ist0165ReferencedInternalGateway,
   ist0166IneffectiveSelector,
@@ -711,6 +715,174 @@ const cases: Case[] = [
     fixtures: [
       namespace("shop", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-23-4" }),
       istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+  // IST0144
+  {
+    title: "rejects an application container or pod running as UID 1337",
+    policy: ist0144InvalidApplicationUid,
+    fixtures: [
+      {
+        ...deployment("web", "shop", {
+          containers: [{ name: "app", image: "example/app:1", securityContext: { runAsUser: 1337 } }],
+        }),
+      },
+      kube(
+        "v1",
+        "Pod",
+        "debug",
+        { spec: { securityContext: { runAsUser: 1337 }, containers: [{ name: "x", image: "y" }] } },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects:
+      /User ID \(UID\) 1337 is reserved for the sidecar proxy \((Deployment shop\/web, container app|Pod shop\/debug, the pod securityContext)\)/,
+    count: 2,
+  },
+  {
+    title: "accepts UID 1337 on istio-proxy and on Istio's own workloads (istio label)",
+    policy: ist0144InvalidApplicationUid,
+    fixtures: [
+      deployment("web", "shop", {
+        containers: [
+          { name: "app", image: "example/app:1", securityContext: { runAsUser: 1000 } },
+          { name: "istio-proxy", image: "auto", securityContext: { runAsUser: 1337 } },
+        ],
+      }),
+      kube(
+        "apps/v1",
+        "Deployment",
+        "istio-ingressgateway",
+        {
+          spec: {
+            template: { spec: { securityContext: { runAsUser: 1337 }, containers: [{ name: "x", image: "y" }] } },
+          },
+        },
+        { namespace: "istio-ingress", labels: { istio: "ingressgateway" } },
+      ),
+    ],
+  },
+  // IST0146
+  {
+    title: "rejects an image: auto gateway whose labels match no webhook of the installed revision",
+    policy: ist0146ImageAutoWithoutInjection,
+    fixtures: [
+      helmRelease("istiod", { values: { revision: "1-23-4" } }),
+      namespace("edge"),
+      deployment("gw", "edge", {
+        labels: { app: "gw", "sidecar.istio.io/inject": "true" },
+        containers: [{ name: "istio-proxy", image: "auto" }],
+      }),
+    ],
+    rejects: /Deployment gw contains `image: auto` but does not match any Istio injection webhook selectors/,
+    count: 1,
+  },
+  {
+    title: "accepts the gateway Deployment the program writes (pod label istio.io/rev in an unlabelled namespace)",
+    policy: ist0146ImageAutoWithoutInjection,
+    fixtures: [
+      helmRelease("istiod", { values: { revision: "1-23-4" } }),
+      namespace("istio-ingress"),
+      gatewayDeployment(),
+    ],
+  },
+  // IST0150 (in the IST0118 policy)
+  {
+    title: "rejects an ExternalName Service port named tcp (IST0150)",
+    policy: ist0118PortNameIsNotUnderNamingConvention,
+    fixtures: [
+      kube(
+        "v1",
+        "Service",
+        "db",
+        { spec: { type: "ExternalName", externalName: "db.example.com", ports: [{ name: "tcp", port: 5432 }] } },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects: /Port name for ExternalName service is invalid.*IST0150/,
+    count: 1,
+  },
+  {
+    title: "accepts an ExternalName Service with a protocol-named port",
+    policy: ist0118PortNameIsNotUnderNamingConvention,
+    fixtures: [
+      kube(
+        "v1",
+        "Service",
+        "api",
+        { spec: { type: "ExternalName", externalName: "api.example.com", ports: [{ name: "https", port: 443 }] } },
+        { namespace: "shop" },
+      ),
+    ],
+  },
+  // IST0157
+  {
+    title: "rejects a Telemetry access log entry without providers when the mesh sets no default",
+    policy: ist0157InvalidTelemetryProvider,
+    fixtures: [
+      helmRelease("istiod", { values: { meshConfig: {} } }),
+      istio(
+        "Telemetry",
+        "logs",
+        { accessLogging: [{ filter: { expression: "response.code >= 400" } }] },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects: /The Telemetry (logs|<unknown>) in namespace "(shop|<unknown>)" with empty providers will be ignored/,
+    count: 1,
+    // No providers and no default stay known when only the filter expression is unknown.
+    preview: { unknownLeaves: 1 },
+  },
+  {
+    title: "accepts empty providers when meshConfig.defaultProviders.accessLogging is set, and disabled entries",
+    policy: ist0157InvalidTelemetryProvider,
+    fixtures: [
+      helmRelease("istiod", { values: { meshConfig: { defaultProviders: { accessLogging: ["envoy"] } } } }),
+      istio(
+        "Telemetry",
+        "logs",
+        { accessLogging: [{ filter: { expression: "response.code >= 400" } }] },
+        { namespace: "shop" },
+      ),
+      istio("Telemetry", "off", { accessLogging: [{ disabled: true }] }, { namespace: "blog" }),
+    ],
+  },
+  // IST0159 / IST0160
+  {
+    title: "rejects two Telemetries selecting the same workload",
+    policy: ist0159ConflictingTelemetries,
+    fixtures: [
+      deployment("web", "shop", { labels: { app: "web", tier: "front" } }),
+      istio("Telemetry", "a", { selector: { matchLabels: { app: "web" } } }, { namespace: "shop" }),
+      istio("Telemetry", "b", { selector: { matchLabels: { tier: "front" } } }, { namespace: "shop" }),
+    ],
+    rejects: /The Telemetries \[a,b\] in namespace "shop" select the same workload pod "web"/,
+    count: 2,
+  },
+  {
+    title: "rejects two Telemetries without a selector in one namespace",
+    policy: ist0159ConflictingTelemetries,
+    fixtures: [
+      istio("Telemetry", "mesh-default", { tracing: [{ randomSamplingPercentage: 1 }] }, { namespace: "istio-system" }),
+      istio(
+        "Telemetry",
+        "mesh-logs",
+        { accessLogging: [{ providers: [{ name: "envoy" }] }] },
+        { namespace: "istio-system" },
+      ),
+    ],
+    rejects: /The Telemetries \[mesh-default,mesh-logs\] in namespace "istio-system" have no workload selector/,
+    count: 2,
+  },
+  {
+    title: "accepts one Telemetry per scope, and an empty selector as analyze does",
+    policy: ist0159ConflictingTelemetries,
+    fixtures: [
+      deployment("web", "shop", { labels: { app: "web" } }),
+      istio("Telemetry", "mesh-default", { tracing: [{ randomSamplingPercentage: 1 }] }, { namespace: "istio-system" }),
+      istio("Telemetry", "shop", {}, { namespace: "shop" }),
+      istio("Telemetry", "shop-empty", { selector: {} }, { namespace: "shop" }),
+      istio("Telemetry", "web", { selector: { matchLabels: { app: "web" } } }, { namespace: "shop" }),
     ],
   },
   // IST0110 / IST0111
