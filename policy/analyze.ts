@@ -852,7 +852,8 @@ export const ist0145ConflictingGateways: StackValidationPolicy = {
   name: "ist0145-conflicting-gateways",
   description:
     "No two Gateways with the same selector serve the same host on the same port: the gateway workload would get " +
-    "two conflicting listeners and keep one at random (istioctl analyze IST0145).",
+    "two conflicting listeners and keep one at random (istioctl analyze IST0145, " +
+    "analyzers/gateway/conflictinggateway.go).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     interface Server {
@@ -872,11 +873,20 @@ export const ist0145ConflictingGateways: StackValidationPolicy = {
         servers.push({ gw, selector: selectorString(sel), port, hosts });
       }
     }
+    // initGatewaysMap: selector~port -> gateway -> hosts of its last server on that port (a later server of the same
+    // Gateway and port replaces an earlier one there, so analyze compares against the last one only; so do we).
+    const byKey = new Map<string, Map<string, string[]>>();
+    for (const o of servers) {
+      const key = `${o.selector}~${o.port}`;
+      const m = byKey.get(key) ?? new Map<string, string[]>();
+      m.set(fullName(o.gw), o.hosts);
+      byKey.set(key, m);
+    }
     for (const s of servers) {
       const conflicting = new Set<string>();
-      for (const o of servers) {
-        if (o.gw === s.gw || o.selector !== s.selector || o.port !== s.port) continue;
-        if (s.hosts.some((h) => o.hosts.some((oh) => hostsMatch(h, oh)))) conflicting.add(fullName(o.gw));
+      for (const [name, hosts] of byKey.get(`${s.selector}~${s.port}`) ?? []) {
+        if (name === fullName(s.gw)) continue;
+        if (s.hosts.some((h) => hosts.some((oh) => hostsMatch(h, oh)))) conflicting.add(name);
       }
       if (conflicting.size === 0) continue;
       report(
@@ -1486,11 +1496,65 @@ export const ist0159ConflictingTelemetries: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// IST0140 IngressRouteRulesNotAffected
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ist0140IngressRouteRulesNotAffected: StackValidationPolicy = {
+  name: "ist0140-ingress-route-rules-not-affected",
+  description:
+    "A VirtualService bound to gateways that routes to a host without a subset, while another VirtualService for " +
+    "that host splits it into subsets, is warned about: the subset rules do not apply to the gateway's requests " +
+    "(istioctl analyze IST0140, analyzers/virtualservice/destinationhosts.go analyzeSubset; exact host strings, as there).",
+  enforcementLevel: "advisory",
+  validateStack: (args, report) => {
+    const vss = istioObjects(kubeObjects(args.resources), "VirtualService");
+    // initVirtualServiceDestinations: VirtualServices with http route destinations that name a subset of one of
+    // their own hosts.
+    const withSubsets: { name: string; hosts: Set<string> }[] = [];
+    for (const vs of vss) {
+      const hosts = strings(at(vs.spec, "hosts"));
+      if (hosts === UNKNOWN) return;
+      const subsetHosts = new Set<string>();
+      for (const rule of knownItems(at(vs.spec, "http"))) {
+        for (const rd of knownItems(at(rule, "route"))) {
+          const host = str(at(rd, "destination", "host"));
+          const subset = str(at(rd, "destination", "subset"));
+          if (host === UNKNOWN || subset === UNKNOWN) return;
+          if (typeof host === "string" && (subset ?? "") !== "" && hosts.includes(host)) subsetHosts.add(host);
+        }
+      }
+      if (subsetHosts.size > 0) withSubsets.push({ name: fullName(vs), hosts: subsetHosts });
+    }
+    for (const vs of vss) {
+      const gws = list(at(vs.spec, "gateways"));
+      if (gws === UNKNOWN || gws.length === 0) continue;
+      knownItems(at(vs.spec, "http")).forEach((rule, i) => {
+        for (const rd of knownItems(at(rule, "route"))) {
+          const host = str(at(rd, "destination", "host"));
+          const subset = str(at(rd, "destination", "subset"));
+          if (typeof host !== "string" || subset === UNKNOWN || (subset ?? "") !== "") continue;
+          for (const other of withSubsets) {
+            if (!other.hosts.has(host)) continue;
+            report(
+              `Subset in virtual service ${other.name} has no effect on ingress gateway ${fullName(vs)} requests ` +
+                `(http[${i}] routes to ${host} without a subset): name the subset here too, or accept that gateway ` +
+                "traffic skips that split.",
+              vs.urn,
+            );
+          }
+        }
+      });
+    }
+  },
+};
+
 export const analyzePolicies = [
   ist0101ReferencedResourceNotFound,
   ist0102NamespaceNotInjected,
   ist0110ConflictingSidecars,
   ist0123NamespaceMultipleInjectionLabels,
+  ist0140IngressRouteRulesNotAffected,
   ist0144InvalidApplicationUid,
   ist0146ImageAutoWithoutInjection,
   ist0157InvalidTelemetryProvider,

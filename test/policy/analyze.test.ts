@@ -10,6 +10,7 @@ import {
   ist0128NoServerCertificateVerification,
   ist0130VirtualServiceUnreachableRule,
   ist0132VirtualServiceHostNotFoundInGateway,
+  ist0140IngressRouteRulesNotAffected,
   ist0144InvalidApplicationUid,
   ist0146ImageAutoWithoutInjection,
   ist0145ConflictingGateways,
@@ -509,6 +510,35 @@ const cases: Case[] = [
       publicGateway(["*/grafana.example.com"], "monitoring-gateway"),
     ],
   },
+  {
+    title: "reports only the Gateway analyze reports when an earlier server of the other shares the port",
+    policy: ist0145ConflictingGateways,
+    fixtures: [
+      istio(
+        "Gateway",
+        "a",
+        {
+          selector: SELECTOR,
+          servers: [
+            { port: { number: 443, name: "https-a", protocol: "HTTPS" }, hosts: ["*/a.example.com"] },
+            { port: { number: 443, name: "https-b", protocol: "HTTPS" }, hosts: ["*/b.example.com"] },
+          ],
+        },
+        { namespace: "istio-ingress" },
+      ),
+      istio(
+        "Gateway",
+        "c",
+        {
+          selector: SELECTOR,
+          servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*/a.example.com"] }],
+        },
+        { namespace: "istio-ingress" },
+      ),
+    ],
+    rejects: /Conflict with gateways istio-ingress\/c .* in Gateway istio-ingress\/a:/,
+    count: 1,
+  },
   // IST0149
   {
     title: "rejects JWT-claim routing on a gateway no RequestAuthentication covers",
@@ -715,6 +745,45 @@ const cases: Case[] = [
     fixtures: [
       namespace("shop", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-23-4" }),
       istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+  // IST0140
+  {
+    title: "warns when a gateway route skips the subsets another VirtualService defines for its host",
+    policy: ist0140IngressRouteRulesNotAffected,
+    fixtures: [
+      vs(
+        "reviews",
+        { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews", subset: "v2" } }] }] },
+        "shop",
+      ),
+      vs(
+        "app",
+        { hosts: ["app.example.com"], gateways: ["istio-ingress/public-gateway"], http: [route("reviews")] },
+        "shop",
+      ),
+    ],
+    rejects: /Subset in virtual service shop\/reviews has no effect on ingress gateway shop\/app requests/,
+    count: 1,
+  },
+  {
+    title: "accepts gateway routes that name the subset, and hosts no VirtualService splits",
+    policy: ist0140IngressRouteRulesNotAffected,
+    fixtures: [
+      vs(
+        "reviews",
+        { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews", subset: "v2" } }] }] },
+        "shop",
+      ),
+      vs(
+        "app",
+        {
+          hosts: ["app.example.com"],
+          gateways: ["istio-ingress/public-gateway"],
+          http: [{ route: [{ destination: { host: "reviews", subset: "v2" } }] }, route("web")],
+        },
+        "shop",
+      ),
     ],
   },
   // IST0144
