@@ -10,6 +10,7 @@ import {
   ist0128NoServerCertificateVerification,
   ist0130VirtualServiceUnreachableRule,
   ist0132VirtualServiceHostNotFoundInGateway,
+  ist0134ServiceEntryAddressesRequired,
   ist0140IngressRouteRulesNotAffected,
   ist0144InvalidApplicationUid,
   ist0146ImageAutoWithoutInjection,
@@ -745,6 +746,65 @@ const cases: Case[] = [
     fixtures: [
       namespace("shop", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-23-4" }),
       istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+  // IST0134
+  {
+    title: "rejects a TCP ServiceEntry without addresses when the mesh does not auto-allocate",
+    policy: ist0134ServiceEntryAddressesRequired,
+    fixtures: [
+      helmRelease("istiod"),
+      istio(
+        "ServiceEntry",
+        "db",
+        { hosts: ["db.example.com"], ports: [{ number: 5432, name: "tcp-pg", protocol: "TCP" }], resolution: "DNS" },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects: /ServiceEntry addresses are required for this protocol \(ServiceEntry shop\/db, port 5432\)/,
+    count: 1,
+  },
+  {
+    title: "accepts HTTPS ServiceEntries, TCP with addresses, and any when DNS auto-allocation is on",
+    policy: ist0134ServiceEntryAddressesRequired,
+    fixtures: [
+      helmRelease("istiod"),
+      istio(
+        "ServiceEntry",
+        "api",
+        { hosts: ["api.example.com"], ports: [{ number: 443, name: "https", protocol: "HTTPS" }], resolution: "DNS" },
+        { namespace: "shop" },
+      ),
+      istio(
+        "ServiceEntry",
+        "db",
+        {
+          hosts: ["db.example.com"],
+          addresses: ["10.0.0.5"],
+          ports: [{ number: 5432, name: "tcp-pg", protocol: "TCP" }],
+          resolution: "STATIC",
+        },
+        { namespace: "shop" },
+      ),
+    ],
+  },
+  {
+    title: "accepts a TCP ServiceEntry without addresses when istiod auto-allocates them",
+    policy: ist0134ServiceEntryAddressesRequired,
+    fixtures: [
+      helmRelease("istiod", {
+        values: {
+          meshConfig: {
+            defaultConfig: { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", ISTIO_META_DNS_AUTO_ALLOCATE: "true" } },
+          },
+        },
+      }),
+      istio(
+        "ServiceEntry",
+        "db",
+        { hosts: ["db.example.com"], ports: [{ number: 5432, name: "tcp-pg" }] },
+        { namespace: "shop" },
+      ),
     ],
   },
   // IST0140
