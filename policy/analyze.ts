@@ -18,6 +18,7 @@ import {
   canonical,
   configOf,
   fullName,
+  hasUnknown,
   helmReleases,
   hostFqdn,
   hostsMatch,
@@ -1596,12 +1597,65 @@ export const ist0134ServiceEntryAddressesRequired: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// IST0138 GatewayDuplicateCertificate
+// ---------------------------------------------------------------------------------------------------------------
+
+/** certificate.go haveSameCertificate: the same credentialName, or the same serverCertificate and privateKey files. */
+function sameCertificate(a: Json, b: Json): boolean {
+  const cred = (t: Json) => String(str(at(t, "credentialName")) ?? "");
+  if (cred(a) !== "" && cred(b) !== "") return cred(a) === cred(b);
+  if (cred(a) !== "" || cred(b) !== "") return false;
+  const cert = (t: Json) => String(str(at(t, "serverCertificate")) ?? "");
+  const key = (t: Json) => String(str(at(t, "privateKey")) ?? "");
+  return cert(a) !== "" && cert(a) === cert(b) && key(a) !== "" && key(a) === key(b);
+}
+
+export const ist0138GatewayDuplicateCertificate: StackValidationPolicy = {
+  name: "ist0138-gateway-duplicate-certificate",
+  description:
+    "Two Gateways on the same workload (one's selector a subset of the other's) do not serve the same certificate: " +
+    "HTTP/2 clients reuse the connection for both and get 404s (istioctl analyze IST0138, " +
+    "analyzers/gateway/certificate.go; PILOT_SCOPE_GATEWAY_TO_NAMESPACE off, as istiod's default).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const gateways = istioObjects(kubeObjects(args.resources), "Gateway");
+    for (const g of gateways) {
+      const sel = stringMap(at(g.spec, "selector"));
+      const servers = list(at(g.spec, "servers"));
+      if (sel === UNKNOWN || servers === UNKNOWN || hasUnknown(servers)) continue;
+      for (const h of gateways) {
+        if (h === g) continue;
+        const hSel = stringMap(at(h.spec, "selector"));
+        const hServers = list(at(h.spec, "servers"));
+        if (hSel === UNKNOWN || hServers === UNKNOWN || hasUnknown(hServers)) continue;
+        if (!Object.entries(sel).every(([k, v]) => hSel[k] === v)) continue;
+        const duplicate = servers.some((a) =>
+          hServers.some((b) => {
+            const ta = at(a, "tls");
+            const tb = at(b, "tls");
+            return ta !== undefined && tb !== undefined && sameCertificate(ta, tb);
+          }),
+        );
+        if (duplicate) {
+          report(
+            `Duplicate certificate in multiple gateways [${fullName(g)} ${fullName(h)}] may cause 404s if clients ` +
+              "re-use HTTP2 connections: serve the hosts that share a certificate from one Gateway.",
+            g.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
 export const analyzePolicies = [
   ist0101ReferencedResourceNotFound,
   ist0102NamespaceNotInjected,
   ist0110ConflictingSidecars,
   ist0123NamespaceMultipleInjectionLabels,
   ist0134ServiceEntryAddressesRequired,
+  ist0138GatewayDuplicateCertificate,
   ist0140IngressRouteRulesNotAffected,
   ist0144InvalidApplicationUid,
   ist0146ImageAutoWithoutInjection,

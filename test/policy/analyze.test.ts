@@ -11,6 +11,7 @@ import {
   ist0130VirtualServiceUnreachableRule,
   ist0132VirtualServiceHostNotFoundInGateway,
   ist0134ServiceEntryAddressesRequired,
+  ist0138GatewayDuplicateCertificate,
   ist0140IngressRouteRulesNotAffected,
   ist0144InvalidApplicationUid,
   ist0146ImageAutoWithoutInjection,
@@ -804,6 +805,87 @@ const cases: Case[] = [
         "db",
         { hosts: ["db.example.com"], ports: [{ number: 5432, name: "tcp-pg" }] },
         { namespace: "shop" },
+      ),
+    ],
+  },
+  // IST0138
+  {
+    title: "rejects two Gateways on one workload serving the same TLS credential",
+    policy: ist0138GatewayDuplicateCertificate,
+    fixtures: [
+      istio(
+        "Gateway",
+        "www",
+        {
+          selector: SELECTOR,
+          servers: [
+            {
+              port: { number: 443, name: "https", protocol: "HTTPS" },
+              hosts: ["*/www.example.com"],
+              tls: { mode: "SIMPLE", credentialName: "example-tls" },
+            },
+          ],
+        },
+        { namespace: "istio-ingress" },
+      ),
+      istio(
+        "Gateway",
+        "api",
+        {
+          selector: { istio: "ingressgateway" },
+          servers: [
+            {
+              port: { number: 443, name: "https", protocol: "HTTPS" },
+              hosts: ["*/api.example.com"],
+              tls: { mode: "SIMPLE", credentialName: "example-tls" },
+            },
+          ],
+        },
+        { namespace: "istio-ingress" },
+      ),
+    ],
+    // api's selector is a subset of www's: analyze reports api only.
+    rejects: /Duplicate certificate in multiple gateways \[istio-ingress\/api istio-ingress\/www\]/,
+    count: 1,
+  },
+  {
+    title: "accepts one Gateway serving several hosts with one certificate, and distinct certificates",
+    policy: ist0138GatewayDuplicateCertificate,
+    fixtures: [
+      istio(
+        "Gateway",
+        "public",
+        {
+          selector: SELECTOR,
+          servers: [
+            {
+              port: { number: 443, name: "https-www", protocol: "HTTPS" },
+              hosts: ["*/www.example.com"],
+              tls: { mode: "SIMPLE", credentialName: "example-tls" },
+            },
+            {
+              port: { number: 443, name: "https-api", protocol: "HTTPS" },
+              hosts: ["*/api.example.com"],
+              tls: { mode: "SIMPLE", credentialName: "example-tls" },
+            },
+          ],
+        },
+        { namespace: "istio-ingress" },
+      ),
+      istio(
+        "Gateway",
+        "other",
+        {
+          selector: SELECTOR,
+          servers: [
+            {
+              port: { number: 443, name: "https", protocol: "HTTPS" },
+              hosts: ["*/other.example.org"],
+              tls: { mode: "SIMPLE", credentialName: "other-tls" },
+            },
+          ],
+        },
+        { namespace: "istio-ingress" },
       ),
     ],
   },
