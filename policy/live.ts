@@ -128,15 +128,24 @@ export function liveObjectsOf(args: { getConfig<C extends object>(): C }): KubeO
   return raw.map((r) => liveKubeObject(r as Json)).filter((o): o is KubeObject => o !== undefined && !ownedByStack(o));
 }
 
-/** A live object as the engine would send a resource of the stack (no parent, no dependencies, no options). */
-function asPolicyResource(o: KubeObject): PolicyResource {
+/**
+ * A resource as the engine hands it to a stack policy, with no parent, dependencies or options beyond `protect`: how
+ * live objects join a check's resources, and how the plan reads its own planned resources with the pack's readers.
+ */
+export function policyResource(r: {
+  type: string;
+  props: Record<string, unknown>;
+  urn: string;
+  name: string;
+  protect?: boolean;
+}): PolicyResource {
   return {
-    type: o.type,
-    props: o.body,
-    urn: o.urn,
-    name: typeof o.name === "string" ? o.name : "",
+    type: r.type,
+    props: r.props,
+    urn: r.urn,
+    name: r.name,
     opts: {
-      protect: false,
+      protect: r.protect ?? false,
       ignoreChanges: [],
       aliases: [],
       customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -148,6 +157,9 @@ function asPolicyResource(o: KubeObject): PolicyResource {
     asType: () => undefined,
   };
 }
+
+const asPolicyResource = (o: KubeObject): PolicyResource =>
+  policyResource({ type: o.type, props: o.body, urn: o.urn, name: typeof o.name === "string" ? o.name : "" });
 
 /**
  * The same check, seeing the live objects as well: they join the resources, and what it reports on a live object is

@@ -2,7 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { LIVE_OBJECTS_PROPERTY, LIVE_POLICIES } from "../../policy/live";
-import { LiveExportError, readLiveExport } from "../../tools/plan/live";
+import type { PlannedResource } from "../../tools/plan/contract";
+import { LiveExportError, liveInventory, liveJson, readLiveExport } from "../../tools/plan/live";
 import { liveConfig } from "../../tools/plan/live-config";
 import { readPolicyConfigFile } from "../../tools/plan/policy-config";
 import { ROOT, tempDir } from "../harness";
@@ -118,5 +119,60 @@ describe("npm run live-config", () => {
       ]);
     }
     expect(written["proxy-memory-limit-within-max"]).toEqual(prod["proxy-memory-limit-within-max"]);
+  });
+});
+
+describe("the plan's inventory (live.json)", () => {
+  const objects = readLiveExport(FIXTURE);
+  const OWNED = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "aks-mesh" };
+  const planned = (type: string, name: string, inputs: Record<string, unknown>): PlannedResource => ({
+    urn: `urn:pulumi:prod::aks-mesh::${type}::${name}`,
+    type,
+    name,
+    parent: null,
+    dependsOn: [],
+    protect: false,
+    aliases: [],
+    inputs,
+  });
+  // The stack's gateway pods and Gateway for www on 80 and 443, as the prod plan declares them.
+  const resources = [
+    planned("kubernetes:apps/v1:Deployment", "gw", {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "istio-ingressgateway", namespace: "istio-ingress" },
+      spec: { template: { metadata: { labels: { app: "istio-ingressgateway", istio: "ingressgateway" } } } },
+    }),
+    planned("kubernetes:networking.istio.io/v1:Gateway", "public-gateway", {
+      apiVersion: "networking.istio.io/v1",
+      kind: "Gateway",
+      metadata: { name: "public-gateway", namespace: "istio-ingress", labels: OWNED },
+      spec: {
+        selector: { app: "istio-ingressgateway", istio: "ingressgateway" },
+        servers: [80, 443].map((number) => ({
+          port: { number, name: `p${number}`, protocol: "HTTP" },
+          hosts: ["istio-ingress/www.buildingbite.com", "istio-ingress/api.buildingbite.com"],
+        })),
+      },
+    }),
+  ];
+
+  it("gives each live Istio object its step, from the planned resources' inputs", () => {
+    const inv = liveInventory(resources, objects);
+    expect(inv.entries.map((e) => [e.object.kind, e.step])).toEqual([
+      ["Gateway", "delete after cutover"],
+      ["VirtualService", "keep"],
+      ["DestinationRule", "keep"],
+      ["PeerAuthentication", "keep"],
+    ]);
+    const json = JSON.parse(liveJson(inv, "live.yaml")) as { objects: { stack: { urn: string }[] }[] };
+    expect(json.objects[0]?.stack.map((s) => s.urn)).toEqual([resources[1]?.urn]);
+  });
+
+  it("skips exported objects that carry the stack's own labels, and says so", () => {
+    const own = { ...(resources[1]?.inputs as Record<string, unknown>) };
+    const inv = liveInventory(resources, [...objects, own as never]);
+    expect(inv.entries).toHaveLength(4);
+    expect(inv.owned).toEqual(["Gateway istio-ingress/public-gateway"]);
   });
 });

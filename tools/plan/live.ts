@@ -6,10 +6,17 @@
 //              namespace, name, reason}], note}], "ownedByStack": ["Kind namespace/name", ...]}
 import fs from "node:fs";
 import path from "node:path";
-import type { PolicyResource } from "@pulumi/policy";
 import YAML from "yaml";
 import { isObject, type Json, type JsonObject, kubeObjects, meshRootNamespace } from "../../policy/lib";
-import { inventory, LIVE_OBJECTS_PROPERTY, liveKubeObject, type LiveEntry, objectLabel, ownedByStack } from "../../policy/live";
+import {
+  inventory,
+  LIVE_OBJECTS_PROPERTY,
+  liveKubeObject,
+  type LiveEntry,
+  objectLabel,
+  ownedByStack,
+  policyResource,
+} from "../../policy/live";
 import type { PlannedResource } from "./contract";
 import type { PolicyConfigEntry } from "./policy-config";
 
@@ -120,27 +127,6 @@ export function addLiveObjects(
   return out;
 }
 
-/** Planned resources as the engine hands them to a stack policy (inputs as props), to reuse the pack's readers. */
-function asPolicyResources(resources: PlannedResource[]): PolicyResource[] {
-  return resources.map((r) => ({
-    type: r.type,
-    props: r.inputs,
-    urn: r.urn,
-    name: r.name,
-    opts: {
-      protect: r.protect,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
-    dependencies: [],
-    propertyDependencies: {},
-    isType: () => false,
-    asType: () => undefined,
-  }));
-}
-
 export interface LiveInventory {
   entries: LiveEntry[];
   /** Exported objects that carry this program's labels: the stack's own, not inventoried. */
@@ -149,7 +135,7 @@ export interface LiveInventory {
 
 /** What the planned stack does to each live object (the same reading as the pack's no-clash policy). */
 export function liveInventory(resources: PlannedResource[], objects: JsonObject[]): LiveInventory {
-  const rs = asPolicyResources(resources);
+  const rs = resources.map((r) => policyResource({ ...r, props: r.inputs }));
   const live = objects.map((o) => liveKubeObject(o)).filter((o) => o !== undefined);
   return {
     entries: inventory(kubeObjects(rs), live.filter((o) => !ownedByStack(o)), meshRootNamespace(rs)),
