@@ -3,6 +3,8 @@
 // each wrong key and what was expected (all problems at once, no stack trace).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { isoDate } from "../policy/compatibility";
+import { createdClusterProblems } from "./compatibility";
 import { closest } from "./suggest";
 import {
   clusterSection,
@@ -96,7 +98,12 @@ export class ConfigError extends pulumi.RunError {
  */
 export function parseConfig(
   raw: Readonly<Record<string, string>>,
-  ctx: { project: string; stack: string },
+  ctx: {
+    project: string;
+    stack: string;
+    /** The day AKS must offer a created cluster's Kubernetes version ("YYYY-MM-DD"); default: today (UTC). */
+    today?: string;
+  },
 ): MeshConfig {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
@@ -139,7 +146,7 @@ export function parseConfig(
   if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
 
   const root = parsed.data;
-  const cross = crossChecks(root);
+  const cross = crossChecks(root, ctx.today ?? isoDate(new Date()));
   if (cross.length > 0) throw new ConfigError(ctx.stack, cross);
 
   const adopted = root.staticIp.adoptResourceId ? parsePublicIpId(root.staticIp.adoptResourceId) : undefined;
@@ -176,9 +183,12 @@ export function loadConfig(): MeshConfig {
 }
 
 /** Rules that span sections. Each message names the key to change. */
-function crossChecks(root: Root): string[] {
+function crossChecks(root: Root, today: string): string[] {
   const problems: string[] = [];
   const k = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  if (root.cluster.mode === "create" && root.cluster.create) {
+    problems.push(...createdClusterProblems(root.cluster.create, root.istio.version, today, k));
+  }
   const zone = root.staticIp.dns?.zoneName;
   if (zone) {
     root.ingress.hosts.forEach((h, i) => {

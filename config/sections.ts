@@ -3,6 +3,7 @@
 // pulumi.Config, and the README's configuration reference is generated from these schemas (npm run docs:config).
 // Later areas (security, traffic, delivery, ops) add one section each.
 import { z } from "zod";
+import { istioVersionProblem } from "./compatibility";
 import {
   azureName,
   cidr,
@@ -55,8 +56,11 @@ export const clusterSection = z
           .describe("Azure region."),
         kubernetesVersion: z
           .string()
-          .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.30"')
-          .describe('Kubernetes version, "1.30" or "1.30.4".'),
+          .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.32"')
+          .describe(
+            'Kubernetes version, "1.32" or "1.32.7". It must be one that istio.version supports and AKS offers on the ' +
+              'day of the run (the compatibility table in policy/compatibility.ts; README "Kubernetes and Istio versions").',
+          ),
         nodeCount: z.int().min(1).max(100).default(2).describe("Nodes in the system pool."),
         vmSize: z.string().min(1).default("Standard_D4s_v5").describe("VM size of the system pool."),
         zones: z
@@ -64,9 +68,18 @@ export const clusterSection = z
           .default([])
           .describe("Availability zones of the system pool; [] for regions without zones."),
         tier: z
-          .enum(["Free", "Standard"])
+          .enum(["Free", "Standard", "Premium"])
           .default("Free")
-          .describe("AKS pricing tier; Standard adds the API server SLA."),
+          .describe(
+            "AKS pricing tier; Standard adds the API server SLA; Premium adds long-term support (needed by supportPlan AKSLongTermSupport).",
+          ),
+        supportPlan: z
+          .enum(["KubernetesOfficial", "AKSLongTermSupport"])
+          .default("KubernetesOfficial")
+          .describe(
+            "AKS support plan (ManagedCluster supportPlan). AKSLongTermSupport keeps a Kubernetes version a second year after " +
+              "its community support ends; it needs tier Premium.",
+          ),
       })
       .optional()
       .describe('Settings of the cluster to create, for mode "create".'),
@@ -234,13 +247,16 @@ export const staticIpSection = z
 export const istioSection = z
   .strictObject({
     version: semver
-      .refine((v) => {
-        const m = /^([0-9]+)\.([0-9]+)\.[0-9]+$/.exec(v);
-        if (!m) return true; // the format error above already says what is wrong
-        return Number(m[1]) > 1 || Number(m[2]) >= 22;
-      }, "must be 1.22.0 or later (the v1 Istio APIs this program writes are served from 1.22)")
+      .superRefine((v, ctx) => {
+        if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(v)) return; // the format error above already says what is wrong
+        const problem = istioVersionProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
       .default("1.23.4")
-      .describe("Istio version: the chart versions and the proxy image tag."),
+      .describe(
+        "Istio version: the chart versions and the proxy image tag. One of the minors of the compatibility table " +
+          "(policy/compatibility.ts), which says which Kubernetes versions each supports.",
+      ),
     revision: dnsLabel
       .optional()
       .describe('Control-plane revision. Default: the version with dashes ("1-23-4"), so upgrades run side by side.'),

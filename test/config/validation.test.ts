@@ -65,9 +65,9 @@ describe("rejects malformed configuration with a message naming the key and what
       /^aks-mesh:istio\.version: must be a version "MAJOR\.MINOR\.PATCH" such as "1\.23\.4" \(got "v1\.23"\)/,
     ],
     [
-      "a version without the v1 Istio APIs",
+      "a version outside the compatibility table (and without the v1 Istio APIs)",
       { istio: { version: "1.21.6" } },
-      /^aks-mesh:istio\.version: must be 1\.22\.0 or later/,
+      /^aks-mesh:istio\.version: 1\.21\.6 is not in the compatibility table of Istio releases \(1\.23–1\.30/,
     ],
     [
       "an invalid IP address",
