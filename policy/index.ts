@@ -2,6 +2,7 @@
 // area; a new area adds its file's list here. Levels are the defaults; policy/<stack>.json sets them per stack.
 import { type Policies, PolicyPack } from "@pulumi/policy";
 import { analyzePolicies } from "./analyze";
+import { clusterVersionPolicies } from "./cluster-version";
 import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
 import { istioInstallPolicies } from "./istio-install";
@@ -13,6 +14,7 @@ import { securityPolicies } from "./security";
 
 const policies: Policies = [
   ...istioInstallPolicies,
+  ...clusterVersionPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,

@@ -2,6 +2,7 @@ import * as azureContainer from "@pulumi/azure-native/containerservice";
 import * as azureResources from "@pulumi/azure-native/resources";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
 import { kubernetesProvider, readKubeconfig } from "./provider";
 import type { ClusterHandle } from "./types";
 
@@ -12,7 +13,7 @@ export interface AksClusterArgs {
   clusterName: string;
   /** Azure region. */
   location: string;
-  /** Kubernetes version ("1.30" or "1.30.4"). */
+  /** Kubernetes version ("1.32" or "1.32.7"; config cluster.create.kubernetesVersion, checked against the table). */
   kubernetesVersion: string;
   /** Nodes in the system pool. */
   nodeCount: number;
@@ -20,8 +21,10 @@ export interface AksClusterArgs {
   vmSize: string;
   /** Availability zones of the system pool; [] for none. */
   zones: string[];
-  /** AKS pricing tier: Free, or Standard (financially backed API server SLA). */
-  tier: "Free" | "Standard";
+  /** AKS pricing tier: Free, Standard (financially backed API server SLA) or Premium (long-term support). */
+  tier: "Free" | "Standard" | "Premium";
+  /** AKS support plan (config cluster.create.supportPlan; ManagedCluster supportPlan); LTS needs tier Premium. */
+  supportPlan: "KubernetesOfficial" | "AKSLongTermSupport";
   /** Provider option upsertExistingObjects. */
   upsertExistingObjects: boolean;
 }
@@ -36,9 +39,11 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly nodeResourceGroup: pulumi.Output<string>;
   readonly identityPrincipalId: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
+  /** The Kubernetes version the stack asks AKS for (config cluster.create.kubernetesVersion). */
+  readonly kubernetesVersion: pulumi.Output<string>;
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("aks-mesh:cluster:AksCluster", name, {}, opts);
+    super(CLUSTER_TYPES.created, name, {}, opts);
 
     const group = new azureResources.ResourceGroup(
       `${name}-rg`,
@@ -57,6 +62,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
         nodeResourceGroup,
         identity: { type: azureContainer.ResourceIdentityType.SystemAssigned },
         sku: { name: "Base", tier: args.tier },
+        supportPlan: args.supportPlan,
         enableRBAC: true,
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true } },
@@ -83,6 +89,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
     );
 
     this.location = cluster.location;
+    this.kubernetesVersion = pulumi.output(args.kubernetesVersion);
     this.nodeResourceGroup = cluster.nodeResourceGroup.apply((g) => g ?? nodeResourceGroup);
     this.identityPrincipalId = cluster.identity.apply((i) => {
       if (!i?.principalId) throw new Error(`AKS cluster ${args.clusterName} has no system-assigned identity`);
@@ -98,6 +105,10 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
     this.kubeconfig = readKubeconfig(access, { parent: this, dependsOn: [cluster] });
     this.provider = kubernetesProvider(`${name}-k8s`, access, this.kubeconfig, { parent: this });
 
-    this.registerOutputs({ location: this.location, nodeResourceGroup: this.nodeResourceGroup });
+    this.registerOutputs({
+      location: this.location,
+      nodeResourceGroup: this.nodeResourceGroup,
+      [CLUSTER_KUBERNETES_VERSION_OUTPUT]: this.kubernetesVersion,
+    });
   }
 }

@@ -1,6 +1,7 @@
 import * as azureContainer from "@pulumi/azure-native/containerservice";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
 import type { KubeloginMode } from "./kubeconfig";
 import { kubernetesProvider, readKubeconfig } from "./provider";
 import type { ClusterHandle } from "./types";
@@ -27,9 +28,14 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
   readonly nodeResourceGroup: pulumi.Output<string>;
   readonly identityPrincipalId: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
+  /**
+   * The Kubernetes version the cluster runs, from the cluster read (currentKubernetesVersion, the full patch; else
+   * kubernetesVersion). Registered as an output so the pack can check it against Istio's support table.
+   */
+  readonly kubernetesVersion: pulumi.Output<string>;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("aks-mesh:cluster:ExistingCluster", name, {}, opts);
+    super(CLUSTER_TYPES.existing, name, {}, opts);
 
     const cluster = azureContainer.getManagedClusterOutput(
       { resourceGroupName: args.resourceGroupName, resourceName: args.clusterName },
@@ -41,12 +47,17 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
       return c.nodeResourceGroup;
     });
     this.identityPrincipalId = cluster.apply((c) => clusterPrincipalId(args.clusterName, c.identity));
+    this.kubernetesVersion = cluster.apply((c) => clusterKubernetesVersion(args.clusterName, c));
 
     const access = { ...args, resourceGroupName: args.resourceGroupName, clusterName: args.clusterName };
     this.kubeconfig = readKubeconfig(access, { parent: this });
     this.provider = kubernetesProvider(`${name}-k8s`, access, this.kubeconfig, { parent: this });
 
-    this.registerOutputs({ location: this.location, nodeResourceGroup: this.nodeResourceGroup });
+    this.registerOutputs({
+      location: this.location,
+      nodeResourceGroup: this.nodeResourceGroup,
+      [CLUSTER_KUBERNETES_VERSION_OUTPUT]: this.kubernetesVersion,
+    });
   }
 }
 
@@ -61,4 +72,15 @@ export function clusterPrincipalId(
     throw new Error(`AKS cluster ${clusterName} has no managed identity; service-principal clusters are not supported`);
   }
   return principal;
+}
+
+/** The Kubernetes version a cluster read reports: the full patch (currentKubernetesVersion), else kubernetesVersion. */
+export function clusterKubernetesVersion(
+  clusterName: string,
+  read: Pick<azureContainer.GetManagedClusterResult, "currentKubernetesVersion" | "kubernetesVersion">,
+): string {
+  // The SDK types currentKubernetesVersion as always present; Azure leaves it out while a cluster is being created.
+  const version = read.currentKubernetesVersion || read.kubernetesVersion;
+  if (!version) throw new Error(`AKS cluster ${clusterName} reports no Kubernetes version`);
+  return version;
 }

@@ -11,6 +11,8 @@ export interface ClusterHandle {
   readonly nodeResourceGroup: pulumi.Output<string>;
   /** Principal id of the cluster (control-plane) identity, which binds load balancers to public IPs. */
   readonly identityPrincipalId: pulumi.Output<string>;
+  /** Kubernetes version of the cluster: the one configured when the stack creates it, else the one the read reports. */
+  readonly kubernetesVersion: pulumi.Output<string>;
   /** Kubeconfig, a secret; exported only when this stack created the cluster. */
   readonly kubeconfig: pulumi.Output<string>;
 }

@@ -1,5 +1,5 @@
 // npm run plan -- <stack> [--out DIR] [--config FILE] [--azure FILE] [--policy-pack DIR] [--policy-pack-config FILE]
-//   [--diff [DIR]] [--live FILE]
+//   [--diff [DIR]] [--live FILE] [--cluster-version V]
 // The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
@@ -27,6 +27,7 @@ import { PreviewError, startPreviewPass } from "./preview";
 import { ProgramError, runProgram } from "./run";
 import { readStackConfig, StackFileError } from "./stack-config";
 import { componentTree, countsByType, outputLines, resourceCounts, simulatedLines } from "./summary";
+import { SIMULATED_KUBERNETES_VERSION } from "./world";
 
 const USAGE = `usage: npm run plan -- <stack> [options]
   --out DIR                  write the plan here (default plan/<stack>)
@@ -35,7 +36,10 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --policy-pack DIR          the policy pack to run (default policy/)
   --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
   --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
-  --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json`;
+  --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json
+
+  --cluster-version X.Y.Z    Kubernetes version the simulated existing cluster reports (default ${SIMULATED_KUBERNETES_VERSION};
+                             yours: az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv)`;
 
 interface Args {
   stack: string;
@@ -47,6 +51,7 @@ interface Args {
   /** --diff: "" for the previous plan in the output folder, else the folder of the plan to compare with. */
   diff?: string;
   live?: string;
+  clusterVersion?: string;
 }
 
 const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
@@ -56,6 +61,7 @@ const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
   "--policy-pack": "policyPack",
   "--policy-pack-config": "policyPackConfig",
   "--live": "live",
+  "--cluster-version": "clusterVersion",
 };
 
 function parseArgs(argv: string[]): Args | string {
@@ -80,6 +86,9 @@ function parseArgs(argv: string[]): Args | string {
     } else if (a.startsWith("-")) return `unknown option ${a}`;
     else if (stack) return `one stack at a time (got ${stack} and ${a})`;
     else stack = a;
+  }
+  if (opts.clusterVersion !== undefined && !/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(opts.clusterVersion)) {
+    return `--cluster-version must be a Kubernetes version such as 1.32.7 (got ${opts.clusterVersion})`;
   }
   return stack ? { ...opts, stack } : "name a stack, e.g. dev or prod";
 }
@@ -150,7 +159,13 @@ async function main(): Promise<number> {
   phase("config", `${args.config ?? `Pulumi.${args.stack}.yaml`} read in ${since(started)} ms`);
 
   // The preview pass and the pack's start-up run while this process runs the main pass.
-  const preview = startPreviewPass({ root, stack: args.stack, stackFile: args.config, timeoutMs: DEFAULT_TIMEOUTS.previewMs });
+  const preview = startPreviewPass({
+    root,
+    stack: args.stack,
+    stackFile: args.config,
+    clusterKubernetesVersion: args.clusterVersion,
+    timeoutMs: DEFAULT_TIMEOUTS.previewMs,
+  });
   const pack = startPolicyPack({
     root,
     stack,
@@ -170,6 +185,7 @@ async function main(): Promise<number> {
       root,
       stack: args.stack,
       stackFile: args.config,
+      clusterKubernetesVersion: args.clusterVersion,
       preview: false,
       ...(azureResources ? { azureResources } : {}),
     });

@@ -19,6 +19,8 @@ export interface PreviewOptions {
   root: string;
   stack: string;
   stackFile?: string;
+  /** Kubernetes version the simulated existing cluster reports (plan --cluster-version). */
+  clusterKubernetesVersion?: string;
   timeoutMs: number;
 }
 
@@ -84,7 +86,13 @@ export function startPreviewPass(opts: PreviewOptions): RunningPreview {
 
 async function child(opts: PreviewOptions): Promise<Reply> {
   try {
-    const run = await runProgram({ root: opts.root, stack: opts.stack, stackFile: opts.stackFile, preview: true });
+    const run = await runProgram({
+      root: opts.root,
+      stack: opts.stack,
+      stackFile: opts.stackFile,
+      clusterKubernetesVersion: opts.clusterKubernetesVersion,
+      preview: true,
+    });
     return { ok: true, pass: { stack: run.stack, resources: run.resources, engine: run.engine } };
   } catch (err) {
     if (err instanceof StackFileError) return { ok: false, message: err.message, clean: true };

@@ -44,13 +44,20 @@ export interface RunOptions {
   stackFile?: string;
   /** Live GET bodies by id (`--azure`): imports are checked against them instead of the simulated answers. */
   azureResources?: Record<string, Record<string, unknown>>;
+  /** Kubernetes version an existing cluster reports (default: world.ts SIMULATED_KUBERNETES_VERSION). */
+  clusterKubernetesVersion?: string;
 }
 
 /**
  * The simulated world takes what it can from the stack config: the region, the adopted IP's subscription, address and
  * settings. What the config does not say, it makes up, and records in `simulated`.
  */
-function worldFrom(stack: StackConfig, preview: boolean, simulated: SimulatedValues): WorldOptions {
+function worldFrom(
+  stack: StackConfig,
+  preview: boolean,
+  simulated: SimulatedValues,
+  clusterKubernetesVersion?: string,
+): WorldOptions {
   const json = (key: string): Record<string, unknown> => {
     try {
       const v: unknown = JSON.parse(stack.config[`${stack.project}:${key}`] ?? "{}");
@@ -80,6 +87,7 @@ function worldFrom(stack: StackConfig, preview: boolean, simulated: SimulatedVal
       ...(tags ? { tags } : {}),
       ...(typeof staticIp.idleTimeoutInMinutes === "number" ? { idleTimeoutInMinutes: staticIp.idleTimeoutInMinutes } : {}),
     },
+    ...(clusterKubernetesVersion ? { clusterKubernetesVersion } : {}),
   };
 }
 
@@ -96,7 +104,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const simulated = new SimulatedValues();
   const mocks = planMocks(
     {
-      ...worldFrom(stack, opts.preview, simulated),
+      ...worldFrom(stack, opts.preview, simulated, opts.clusterKubernetesVersion),
       ...(opts.azureResources ? { azureResources: opts.azureResources } : {}),
     },
     simulated,

@@ -21,6 +21,8 @@ export interface WorldOptions {
   adoptedIp?: { zones?: string[]; tags?: Record<string, string>; idleTimeoutInMinutes?: number };
   /** GET bodies by resource id, as `az rest --method get` prints them (tests); they win over the simulated ones. */
   azureResources?: Record<string, Record<string, unknown>>;
+  /** Kubernetes version an existing cluster reports (plan --cluster-version); default SIMULATED_KUBERNETES_VERSION. */
+  clusterKubernetesVersion?: string;
 }
 
 /** The mocks, plus the GET answers the provider's Read gets when a resource is imported. */
@@ -28,6 +30,14 @@ export interface PlanMocks extends pulumi.runtime.Mocks {
   /** The body Azure answers `GET <id>?api-version=<the type's>` with; undefined when the world has none. */
   read(type: string, id: string): Record<string, unknown> | undefined;
 }
+
+/**
+ * What the simulated existing cluster reports as its Kubernetes version when the plan is not told
+ * (`npm run plan -- <stack> --cluster-version X.Y.Z`): 1.32.7, an AKS patch released in September 2025 (Azure/AKS
+ * release notes), as a cluster that left Istio 1.23's range (1.27-1.30) with AKS's upgrades would run. Read yours
+ * with `az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv`.
+ */
+export const SIMULATED_KUBERNETES_VERSION = "1.32.7";
 
 /** TEST-NET-2 (RFC 5737): an address that can never be anyone's real ingress. */
 export const DOCUMENTATION_ADDRESS = "198.51.100.10";
@@ -60,6 +70,11 @@ export class SimulatedValues {
 export function fakeUuid(seed: string): string {
   const h = crypto.createHash("sha256").update(seed).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** "1.32.7" -> "1.32": clusters created with a minor alias report the alias as kubernetesVersion. */
+function minorOnly(version: string): string {
+  return version.split(".").slice(0, 2).join(".");
 }
 
 function str(v: unknown, fallback = ""): string {
@@ -187,6 +202,8 @@ export function planMocks(world: WorldOptions, simulated = new SimulatedValues()
       const inputs = args.inputs as Record<string, unknown>;
       switch (args.token) {
         case "azure-native:containerservice:getManagedCluster": {
+          const k8sVersion =
+            world.clusterKubernetesVersion ?? simulated.add(SIMULATED_KUBERNETES_VERSION, "Kubernetes version (--cluster-version)");
           const rg = str(inputs.resourceGroupName);
           const name = str(inputs.resourceName);
           clusterPrincipal = principal(`identity:${rg}/${name}`);
@@ -194,6 +211,8 @@ export function planMocks(world: WorldOptions, simulated = new SimulatedValues()
             id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
             name,
             location: world.location,
+            kubernetesVersion: minorOnly(k8sVersion),
+            currentKubernetesVersion: k8sVersion,
             nodeResourceGroup: `MC_${rg}_${name}_${world.location}`,
             identity: { type: "SystemAssigned", principalId: principal(`identity:${rg}/${name}`), tenantId: sub },
           };
@@ -242,6 +261,8 @@ export function planMocks(world: WorldOptions, simulated = new SimulatedValues()
             state: {
               ...inputs,
               name,
+              // AKS resolves a "1.32" alias to the newest patch; the plan cannot know which, so it keeps the input.
+              currentKubernetesVersion: str(inputs.kubernetesVersion),
               identity: { type: "SystemAssigned", principalId: principal(`identity:${rg}/${name}`), tenantId: sub },
             },
           };

@@ -1,7 +1,8 @@
 import YAML from "yaml";
 import { type Harness, mockRuntime, valueOf } from "../../harness";
 import type * as Cluster from "../../../components/cluster";
-import { clusterPrincipalId } from "../../../components/cluster/existing-cluster";
+import { clusterKubernetesVersion, clusterPrincipalId } from "../../../components/cluster/existing-cluster";
+import { SIMULATED_KUBERNETES_VERSION } from "../../../tools/plan/world";
 
 let h: Harness;
 let cluster: typeof Cluster;
@@ -30,11 +31,12 @@ beforeAll(async () => {
     resourceGroupName: "rg-dev",
     clusterName: "aks-dev",
     location: "koreacentral",
-    kubernetesVersion: "1.30",
+    kubernetesVersion: "1.32",
     nodeCount: 2,
     vmSize: "Standard_D4s_v5",
     zones: ["1", "2"],
-    tier: "Free",
+    tier: "Premium",
+    supportPlan: "AKSLongTermSupport",
     upsertExistingObjects: false,
   });
   await h.settle();
@@ -46,6 +48,15 @@ describe("ExistingCluster", () => {
   test("reads the node resource group and region of the cluster it does not own", async () => {
     expect(await valueOf(existing.nodeResourceGroup)).toBe("MC_rg-prod_aks-prod_koreacentral");
     expect(await valueOf(existing.location)).toBe("koreacentral");
+  });
+
+  test("reports the Kubernetes version the cluster read returns (currentKubernetesVersion, the full patch)", async () => {
+    expect(await valueOf(existing.kubernetesVersion)).toBe(SIMULATED_KUBERNETES_VERSION);
+  });
+
+  test("falls back to kubernetesVersion when the read has no currentKubernetesVersion", () => {
+    expect(clusterKubernetesVersion("aks", { currentKubernetesVersion: "", kubernetesVersion: "1.33" })).toBe("1.33");
+    expect(() => clusterKubernetesVersion("aks", { currentKubernetesVersion: "" })).toThrow(/no Kubernetes version/);
   });
 
   test("modifies nothing in Azure: it only reads", () => {
@@ -105,8 +116,17 @@ describe("AksCluster", () => {
     expect(aks().inputs).toMatchObject({
       resourceName: "aks-dev",
       location: "koreacentral",
-      kubernetesVersion: "1.30",
+      kubernetesVersion: "1.32",
     });
+  });
+
+  test("asks AKS for long-term support on the Premium tier when the stack chooses it", () => {
+    expect(aks().inputs.sku).toEqual({ name: "Base", tier: "Premium" });
+    expect(aks().inputs.supportPlan).toBe("AKSLongTermSupport");
+  });
+
+  test("reports the configured Kubernetes version, which the pack checks against Istio's table", async () => {
+    expect(await valueOf(created.kubernetesVersion)).toBe("1.32");
   });
 
   test("enforces NetworkPolicies with Azure CNI overlay and the Cilium dataplane", () => {

@@ -1,0 +1,16 @@
+// Strings the program writes and the pack reads: the one place both take them from. The program imports this module;
+// the pack never imports the program.
+
+/** Type tokens of the cluster components (components/cluster). */
+export const CLUSTER_TYPES = {
+  /** A cluster the stack only reads (cluster.mode existing). */
+  existing: "aks-mesh:cluster:ExistingCluster",
+  /** A cluster the stack creates (cluster.mode create). */
+  created: "aks-mesh:cluster:AksCluster",
+} as const;
+
+/**
+ * The output both cluster components register with the cluster's Kubernetes version ("1.32.7", or "1.32" as
+ * configured): what the existing cluster's read reports, or what the stack asks AKS for.
+ */
+export const CLUSTER_KUBERNETES_VERSION_OUTPUT = "kubernetesVersion";
