@@ -37,6 +37,16 @@ export const ACCESS_LOG_JSON_FIELDS: Readonly<Record<string, string>> = {
   trace_id: "%TRACE_ID%",
 };
 
+/**
+ * Whether the base chart renders its CRDs as templates by default: from 1.24 (istio/istio manifests/charts/base,
+ * values.yaml `base.enableCRDTemplates: true`; 1.23.4 and before default to false). Either way the CRDs carry
+ * `helm.sh/resource-policy: keep` (files/crd-all.gen.yaml), so they survive a delete of the release.
+ */
+export function crdTemplatesAreDefault(version: string): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 1 || minor >= 24;
+}
+
 /** Namespace of the control plane; the charts' global.istioNamespace. */
 export const ISTIO_NAMESPACE = "istio-system";
 
@@ -98,7 +108,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
     const baseValues: BaseValues = {
       defaultRevision: args.revision,
-      base: { enableCRDTemplates: true },
+      ...(crdTemplatesAreDefault(args.version) ? {} : { base: { enableCRDTemplates: true } }),
       global: { istioNamespace: ISTIO_NAMESPACE },
     };
     this.base = new k8s.helm.v3.Release(
@@ -110,7 +120,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         createNamespace: true,
         // The CRDs come from the templates (enableCRDTemplates) so upgrades update them; they carry
         // helm.sh/resource-policy: keep, so they survive a delete of the release, and with them every Istio object.
-        // Installing the chart's crds/ folder as well would make Helm create them twice.
+        // Installing the chart's crds/ folder as well would make Helm create them twice (1.24+ has no crds/ folder).
         skipCrds: true,
         values: baseValues,
       },

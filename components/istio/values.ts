@@ -1,12 +1,18 @@
 // Typed subsets of the Istio chart values this program sets. Helm ignores a misspelled key silently, so every key
-// here was checked against the 1.23.4 charts' values.yaml (manifests/charts/base and istio-control/istio-discovery).
+// here was checked against the charts' values.yaml (manifests/charts/base and istio-control/istio-discovery) of 1.23.4
+// and of the checkedPatch of every later minor in policy/compatibility.ts. Differences across those versions:
+// - base.enableCRDTemplates: false by default up to 1.23, true from 1.24 (templates/crds.yaml carries a TODO to drop
+//   the flag), so it is set only where it is not the default;
+// - istiod's `pilot.*` values moved to the top level in 1.24 (istio/istio#52036); the chart still copies `pilot.*` up
+//   (templates/zzy_descope_legacy.yaml, present through 1.30.3), so one layout serves every minor of the table.
 import type { Resources } from "../../config";
 
 /** Values of the `base` chart (CRDs and the default validating webhook). */
 export interface BaseValues {
   /** The revision the `istiod-default-validator` webhook sends validation requests to. */
   defaultRevision: string;
-  base: {
+  /** Absent from 1.24 on, where rendering the CRDs as templates is the chart's default. */
+  base?: {
     /** Render the CRDs as templates so `helm upgrade` updates them (Helm never upgrades a chart's crds/ folder). */
     enableCRDTemplates: boolean;
   };

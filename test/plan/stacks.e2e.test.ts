@@ -36,6 +36,9 @@ beforeAll(async () => {
   }
 });
 
+/** Prod stays on the version it runs until its owner moves it; dev runs the lowest Istio AKS can host (README). */
+const ISTIO: Record<string, string> = { dev: "1.25.5", prod: "1.23.4" };
+
 const plan = (stack: string) => plans[stack] as Plan;
 const byType = (stack: string, type: string) => plan(stack).resources.filter((r) => r.type === type);
 const one = (stack: string, type: string, name: string) => {
@@ -82,12 +85,12 @@ describe.each(["dev", "prod"])("the %s plan", (stack) => {
     }
   });
 
-  test("pins base before istiod, both at 1.23.4 from the official Istio repository", () => {
+  test("pins base before istiod, both at the stack's Istio version from the official Istio repository", () => {
     const releases = byType(stack, "kubernetes:helm.sh/v3:Release");
     const base = releases.find((r) => r.inputs.chart === "base") as Planned;
     const istiod = releases.find((r) => r.inputs.chart === "istiod") as Planned;
     for (const r of [base, istiod]) {
-      expect(r.inputs.version).toBe("1.23.4");
+      expect(r.inputs.version).toBe(ISTIO[stack]);
       expect(r.inputs.repositoryOpts).toEqual({ repo: "https://istio-release.storage.googleapis.com/charts" });
     }
     expect(istiod.dependsOn).toContain(base.urn);
@@ -143,7 +146,8 @@ describe.each(["dev", "prod"])("the %s plan", (stack) => {
     const namespaces = plan(stack).manifests.filter((m) => m.kind === "Namespace");
     const enrolled = namespaces.filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.["istio.io/rev"]);
     expect(enrolled.length).toBeGreaterThan(0);
-    for (const n of enrolled) expect((n.metadata as { labels: Record<string, string> }).labels["istio.io/rev"]).toBe("1-23-4");
+    const revision = (ISTIO[stack] as string).replace(/\./g, "-");
+    for (const n of enrolled) expect((n.metadata as { labels: Record<string, string> }).labels["istio.io/rev"]).toBe(revision);
   });
 });
 
@@ -174,6 +178,14 @@ describe("the prod plan describes the running production mesh", () => {
 });
 
 describe("the dev plan creates its own cluster", () => {
+  test("asks AKS for Kubernetes 1.32 under long-term support, the Premium tier it needs", () => {
+    expect(one("dev", "azure-native:containerservice:ManagedCluster", "cluster-aks").inputs).toMatchObject({
+      kubernetesVersion: "1.32",
+      sku: { name: "Base", tier: "Premium" },
+      supportPlan: "AKSLongTermSupport",
+    });
+  });
+
   test("declares the AKS cluster and exports its kubeconfig only as a secret", () => {
     expect(byType("dev", "azure-native:containerservice:ManagedCluster")).toHaveLength(1);
     expect(plan("dev").cli.stdout).toContain('kubeconfig: "[secret]"');

@@ -21,6 +21,8 @@ beforeAll(async () => {
   const { IstioControlPlane } = await import("../../../components/istio");
   new IstioControlPlane("istio", args);
   new IstioControlPlane("single", { ...args, pilot: { ...args.pilot, minReplicas: 1, maxReplicas: 1 } });
+  // dev's release: the lowest Istio that runs on a Kubernetes version AKS still offers (Pulumi.dev.yaml).
+  new IstioControlPlane("dev", { ...args, version: "1.25.5", revision: "1-25-5" });
   await h.settle();
 });
 
@@ -45,6 +47,33 @@ test("installs istiod only after base, so the CRDs and default webhook exist fir
 test("renders the CRDs as templates and skips the crds/ folder, so upgrades update them and deletes keep them", () => {
   expect(base().inputs.skipCrds).toBe(true);
   expect((base().inputs.values as Values).base).toEqual({ enableCRDTemplates: true });
+});
+
+describe("Istio 1.25.5, dev's version", () => {
+  const devBase = () => h.one(RELEASE, "dev-base");
+  const devIstiod = () => h.one(RELEASE, "dev-istiod");
+
+  test("installs base and istiod 1.25.5, istiod as revision 1-25-5 with the 1.25.5 images", () => {
+    expect([devBase().inputs.version, devIstiod().inputs.version]).toEqual(["1.25.5", "1.25.5"]);
+    expect(devIstiod().inputs.name).toBe("istiod-1-25-5");
+    const values = devIstiod().inputs.values as Values;
+    expect(values.revision).toBe("1-25-5");
+    expect((values.global as Record<string, unknown>).tag).toBe("1.25.5");
+    expect((devBase().inputs.values as Values).defaultRevision).toBe("1-25-5");
+  });
+
+  test("leaves base.enableCRDTemplates to the chart, whose default renders the CRDs as templates from 1.24", () => {
+    expect(devBase().inputs.values as Values).not.toHaveProperty("base");
+    expect(devBase().inputs.skipCrds).toBe(true);
+  });
+
+  test("sends istiod's sizing under pilot, which the 1.24+ chart still copies to its flattened keys", () => {
+    expect((devIstiod().inputs.values as Values).pilot).toMatchObject({
+      replicaCount: 2,
+      autoscaleMin: 2,
+      autoscaleMax: 5,
+    });
+  });
 });
 
 test("points the default validating webhook at this revision", () => {
