@@ -59,7 +59,7 @@ export const clusterSection = z
           .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.32"')
           .describe(
             'Kubernetes version, "1.32" or "1.32.7". It must be one that istio.version supports and AKS offers on the ' +
-              'day of the run (the compatibility table in policy/compatibility.ts; README "Kubernetes and Istio versions").',
+              'day of the run (the table in policy/compatibility.ts; see "Kubernetes and Istio versions").',
           ),
         nodeCount: z.int().min(1).max(100).default(2).describe("Nodes in the system pool."),
         vmSize: z.string().min(1).default("Standard_D4s_v5").describe("VM size of the system pool."),

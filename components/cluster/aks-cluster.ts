@@ -23,8 +23,11 @@ export interface AksClusterArgs {
   zones: string[];
   /** AKS pricing tier: Free, Standard (financially backed API server SLA) or Premium (long-term support). */
   tier: "Free" | "Standard" | "Premium";
-  /** AKS support plan (config cluster.create.supportPlan; ManagedCluster supportPlan); LTS needs tier Premium. */
-  supportPlan: "KubernetesOfficial" | "AKSLongTermSupport";
+  /**
+   * AKS support plan (config cluster.create.supportPlan; ManagedCluster supportPlan); AKSLongTermSupport needs tier
+   * Premium. Default KubernetesOfficial.
+   */
+  supportPlan?: "KubernetesOfficial" | "AKSLongTermSupport";
   /** Provider option upsertExistingObjects. */
   upsertExistingObjects: boolean;
 }
@@ -62,7 +65,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
         nodeResourceGroup,
         identity: { type: azureContainer.ResourceIdentityType.SystemAssigned },
         sku: { name: "Base", tier: args.tier },
-        supportPlan: args.supportPlan,
+        supportPlan: args.supportPlan ?? "KubernetesOfficial",
         enableRBAC: true,
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true } },

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Policies, PolicyConfigSchema, PolicyPackArgs } from "@pulumi/policy";
 import { analyzePolicies } from "../../policy/analyze";
+import { clusterVersionPolicies } from "../../policy/cluster-version";
 import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
 import { istioInstallPolicies } from "../../policy/istio-install";
@@ -45,6 +46,7 @@ function fits(value: unknown, schema: Record<string, unknown>): boolean {
 /** The areas whose levels policy/<stack>.json and the README's policies table spell out. */
 const AREAS: Policies = [
   ...istioInstallPolicies,
+  ...clusterVersionPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,
