@@ -99,13 +99,27 @@ export function pairProblem(istioVersion: string, cluster: ClusterVersion, today
     );
   }
   if (!offer.offered) {
-    const both = kubernetesChoices(istioVersion, today).filter((c) => c.plan === "KubernetesOfficial");
-    steps.push(
-      both.length > 0
-        ? `upgrade the cluster one minor at a time (az aks upgrade) to ${both.map(describeOffer).join(" or ")}`
-        : `keep the cluster on a version AKS supports (${AKS_VERSIONS_SOURCE.url}, read ${AKS_VERSIONS_SOURCE.read}); ` +
-            "interleave its upgrades with Istio's so each step stays inside both tables",
-    );
+    const targets = kubernetesChoices(istioVersion, today);
+    if (targets.length > 0) {
+      steps.push(
+        `upgrade the cluster one minor at a time (az aks upgrade) to ${targets.map(describeOffer).join(" or ")}`,
+      );
+    } else {
+      // No version AKS offers runs this Istio: first an Istio release that runs on both the cluster's version and one
+      // AKS offers, then the cluster, so that every step stays inside Istio's table.
+      const bridge = istioReleasesSupporting(k8s)
+        .filter((r) => compareMinors(r.minor, release.minor) > 0)
+        .map((r) => ({ release: r, targets: kubernetesChoices(r.minor, today) }))
+        .find((b) => b.targets.length > 0);
+      steps.push(
+        bridge
+          ? `upgrade Istio (canary revisions, ${CANARY_UPGRADE_DOCS}) to ${bridge.release.checkedPatch} or a release ` +
+              `between, which runs on Kubernetes ${k8s} and on ${bridge.targets.map(describeOffer).join(", ")}; then ` +
+              "upgrade the cluster one minor at a time (az aks upgrade) to that version"
+          : `keep the cluster on a version AKS supports (${AKS_VERSIONS_SOURCE.url}, read ${AKS_VERSIONS_SOURCE.read}), ` +
+              "interleaving its upgrades with Istio's so each step stays inside both tables",
+      );
+    }
   }
   return (
     `The cluster runs Kubernetes ${cluster.version} (${from}) under Istio ${istioVersion}: ${facts.join("; ")}. ` +

@@ -36,15 +36,15 @@ const cases: Case[] = [
     policy,
     fixtures: [existingCluster("1.30.14"), ...istio("1.23.4")],
     rejects:
-      /AKS no longer supports Kubernetes 1\.30 \(its long-term support ended 2026-07-31\).*keep the cluster on a version AKS supports/,
+      /AKS no longer supports Kubernetes 1\.30 \(its long-term support ended 2026-07-31\).*upgrade Istio .* to 1\.24\.6 or a release between, which runs on Kubernetes 1\.30 and on 1\.31 \(LTS only.*then upgrade the cluster one minor at a time/,
     count: 1,
   },
   {
-    title: "names the cluster upgrade when Istio supports a Kubernetes version AKS still offers under standard support",
+    title: "names the cluster upgrades AKS offers when Istio supports versions AKS still offers, LTS-only ones marked",
     policy,
     fixtures: [existingCluster("1.30.14"), ...istio("1.28.10")],
     rejects:
-      /AKS no longer supports Kubernetes 1\.30.*upgrade the cluster one minor at a time \(az aks upgrade\) to 1\.34 \(standard support until 2026-11-30\)/,
+      /AKS no longer supports Kubernetes 1\.30.*upgrade the cluster one minor at a time \(az aks upgrade\) to 1\.31 \(LTS only: Premium tier.*or 1\.34 \(standard support until 2026-11-30\)/,
     count: 1,
   },
   {
