@@ -37,7 +37,6 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
   --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
   --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json
-
   --cluster-version X.Y.Z    Kubernetes version the simulated existing cluster reports (default ${SIMULATED_KUBERNETES_VERSION};
                              yours: az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv)`;
 
