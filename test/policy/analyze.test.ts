@@ -4,6 +4,7 @@ import {
   ist0102NamespaceNotInjected,
   ist0109ConflictingMeshGatewayVirtualServiceHosts,
   ist0110ConflictingSidecars,
+  ist0116DeploymentServicePorts,
   ist0112VirtualServiceDestinationPortSelectorRequired,
   ist0118PortNameIsNotUnderNamingConvention,
   ist0123NamespaceMultipleInjectionLabels,
@@ -747,6 +748,77 @@ const cases: Case[] = [
     fixtures: [
       namespace("shop", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-23-4" }),
       istio("Sidecar", "default", { egress: [{ hosts: ["./*"] }] }, { namespace: "shop" }),
+    ],
+  },
+  // IST0116 / IST0137
+  {
+    title: "rejects a meshed Deployment whose Services use one port with two protocols and one targetPort twice",
+    policy: ist0116DeploymentServicePorts,
+    fixtures: [
+      namespace("shop", { "istio-injection": "enabled" }),
+      deployment("dns", "shop", { labels: { app: "dns" } }),
+      kube(
+        "v1",
+        "Service",
+        "dns-tcp",
+        { spec: { selector: { app: "dns" }, ports: [{ name: "tcp-dns", port: 53, protocol: "TCP" }] } },
+        { namespace: "shop" },
+      ),
+      kube(
+        "v1",
+        "Service",
+        "dns-udp",
+        { spec: { selector: { app: "dns" }, ports: [{ name: "udp-dns", port: 53, protocol: "UDP" }] } },
+        { namespace: "shop" },
+      ),
+      kube(
+        "v1",
+        "Service",
+        "dns-alt",
+        { spec: { selector: { app: "dns" }, ports: [{ name: "tcp-alt", port: 5353, targetPort: 53 }] } },
+        { namespace: "shop" },
+      ),
+    ],
+    rejects:
+      /This deployment dns is associated with multiple services (using port 53 but different protocols: \[shop\/dns-tcp shop\/dns-udp\]|\[shop\/dns-alt shop\/dns-udp\] using targetPort "53" but different ports: \[53 5353\])/,
+    count: 2,
+  },
+  {
+    title: "accepts distinct ports, and Deployments analyze does not count in the mesh (revision-labelled namespace)",
+    policy: ist0116DeploymentServicePorts,
+    fixtures: [
+      namespace("shop", { "istio-injection": "enabled" }),
+      namespace("blog", { "istio.io/rev": "1-23-4" }),
+      deployment("web", "shop", { labels: { app: "web" } }),
+      kube(
+        "v1",
+        "Service",
+        "web",
+        { spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } },
+        { namespace: "shop" },
+      ),
+      kube(
+        "v1",
+        "Service",
+        "web-admin",
+        { spec: { selector: { app: "web" }, ports: [{ name: "http-admin", port: 9000 }] } },
+        { namespace: "shop" },
+      ),
+      deployment("dns", "blog", { labels: { app: "dns" } }),
+      kube(
+        "v1",
+        "Service",
+        "dns-tcp",
+        { spec: { selector: { app: "dns" }, ports: [{ name: "tcp-dns", port: 53, protocol: "TCP" }] } },
+        { namespace: "blog" },
+      ),
+      kube(
+        "v1",
+        "Service",
+        "dns-udp",
+        { spec: { selector: { app: "dns" }, ports: [{ name: "udp-dns", port: 53, protocol: "UDP" }] } },
+        { namespace: "blog" },
+      ),
     ],
   },
   // IST0134
