@@ -92,8 +92,8 @@ export class GrafanaViewer extends pulumi.ComponentResource {
     new k8s.batch.v1.Job(
       `${name}-ensure`,
       {
-        // Auto-named: a changed pod template replaces the Job, and the new one is created before the old is deleted.
-        metadata: { namespace: args.namespace, labels },
+        // A Job's pod template is immutable: a changed one replaces the Job, the old one deleted first (same name).
+        metadata: { name: `grafana-user-${args.login}`, namespace: args.namespace, labels },
         spec: {
           backoffLimit: 4,
           template: {
@@ -129,7 +129,7 @@ export class GrafanaViewer extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [this.secret, args.grafana] },
+      { parent: this, dependsOn: [this.secret, args.grafana], deleteBeforeReplace: true },
     );
     this.registerOutputs({ login: this.login, secretName: this.secretName });
   }

@@ -25,6 +25,11 @@ export interface TestGroup {
 export interface TestFile {
   rule_files: string[];
   evaluation_interval: string;
+  /**
+   * The order promtool evaluates the groups in at each step. Without it the order is random (promtool iterates a
+   * map), so a rule reading another group's series would see this step's value or the last one by chance.
+   */
+  group_eval_order: string[];
   tests: TestGroup[];
 }
 

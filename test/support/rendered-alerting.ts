@@ -44,7 +44,6 @@ export async function renderAlerting(dir: string): Promise<RenderedAlerting> {
     "aks-mesh:ingress": JSON.stringify({ tlsSecrets: { "example-tls": ["istio-ingress"] } }),
     "aks-mesh:observability": JSON.stringify({
       host: "monitoring.example.com",
-      tls: { credentialName: "example-tls" },
       alerts: {
         ...THRESHOLDS,
         runbookBaseUrl: RUNBOOK_BASE,

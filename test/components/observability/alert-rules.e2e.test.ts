@@ -382,6 +382,7 @@ const EVAL_HOURS = 4 * WEEK + 12.5;
 /** The samples of the week before EVAL_HOURS (hours 4w-155 .. 4w+12: no sample on the window's edge). */
 const lastWeek = hourly.filter((_, h) => h > EVAL_HOURS - WEEK && h <= EVAL_HOURS);
 
+/** A 5xx ratio alternating 1% and 3% for an hour, then 20% in the last minute. */
 const errorRatios = [...Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 0.01 : 0.03)), 0.2];
 
 const RECORDING_CASES: RecordingCase[] = [
@@ -450,6 +451,7 @@ const RECORDING_CASES: RecordingCase[] = [
 describeWithTools(["promtool"], "alert and recording rules evaluated by promtool", () => {
   let rendered: RenderedAlerting;
   let alertRules: Map<string, AlertRule>;
+  let groupNames: string[];
 
   beforeAll(async () => {
     rendered = await renderAlerting(tempDir("aks-mesh-rules-"));
@@ -457,6 +459,10 @@ describeWithTools(["promtool"], "alert and recording rules evaluated by promtool
       groups: RuleGroup<AlertRule>[];
     };
     alertRules = new Map(file.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    const recording = YAML.parse(fs.readFileSync(path.join(rendered.dir, rendered.recordingRules), "utf8")) as {
+      groups: { name: string }[];
+    };
+    groupNames = [...recording.groups, ...file.groups].map((g) => g.name);
   });
 
   const groupFor = (c: AlertCase): TestGroup => {
@@ -492,9 +498,12 @@ describeWithTools(["promtool"], "alert and recording rules evaluated by promtool
   /** Runs promtool test rules on the generated rule files with these test groups. */
   async function promtoolTest(name: string, groups: TestGroup[], evaluationInterval: string): Promise<ToolResult> {
     const file: TestFile = {
-      // Recording rules first: at each step the alerts read what the recording rules wrote at the same step.
       rule_files: [rendered.recordingRules, rendered.alertingRules],
       evaluation_interval: evaluationInterval,
+      // The recording groups first, in their file's order: at each step a score reads the baselines, and an alert the
+      // series, of that same step, so the expected values are exact. Prometheus runs groups independently, where a
+      // score may use baselines up to one baseline interval old; the alerts' inputs are steady, so that never matters.
+      group_eval_order: groupNames,
       tests: groups,
     };
     const testFile = path.join(rendered.dir, `${name}.test.yml`);

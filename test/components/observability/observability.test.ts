@@ -253,6 +253,7 @@ test("creates the Kiali user in Grafana with a Job that reads both credentials f
   });
   expect(spec.containers[0].command.join(" ")).toContain('{"role":"Viewer"}');
   expect(job.dependsOn).toContain(release("grafana").urn);
+  expect((job.inputs as Values).metadata).toMatchObject({ name: "grafana-user-kiali", namespace: "monitoring" });
 });
 
 test("runs the Grafana user Job in the mesh and lets it finish (sidecar waited for, then stopped)", () => {
