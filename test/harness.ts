@@ -92,13 +92,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `npm run plan` (the real CLI, in its own process) and returns its exit code and output. */
+/**
+ * Runs `npm run plan` (the real CLI, in its own process) and returns its exit code and output. Its deadlines are raised
+ * tenfold (--timeout-factor): these tests are about what a plan says, not how fast a busy machine starts a pack; the
+ * deadlines themselves are tested with fixture packs that never answer (policy-failures.e2e.test.ts).
+ */
 export async function planCli(args: string[]): Promise<CliResult> {
   const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [tsNode, "--transpile-only", path.join(ROOT, "tools", "plan", "cli.ts"), ...args],
+      [tsNode, "--transpile-only", path.join(ROOT, "tools", "plan", "cli.ts"), ...args, "--timeout-factor", "10"],
       { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: "0" } },
     );
     return { code: 0, stdout, stderr };

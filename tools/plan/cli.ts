@@ -36,6 +36,7 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --policy-pack DIR          the policy pack to run (default policy/)
   --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
   --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
+  --timeout-factor N         multiply the deadlines (pack start 90 s, pack call 60 s, preview pass 180 s) by N, e.g. on a busy machine
   --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json
   --cluster-version X.Y.Z    Kubernetes version the simulated existing cluster reports (default ${SIMULATED_KUBERNETES_VERSION};
                              yours: az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv)`;
@@ -49,6 +50,7 @@ interface Args {
   policyPackConfig?: string;
   /** --diff: "" for the previous plan in the output folder, else the folder of the plan to compare with. */
   diff?: string;
+  timeoutFactor?: string;
   live?: string;
   clusterVersion?: string;
 }
@@ -61,7 +63,19 @@ const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
   "--policy-pack-config": "policyPackConfig",
   "--live": "live",
   "--cluster-version": "clusterVersion",
+  "--timeout-factor": "timeoutFactor",
 };
+
+/** How many arguments from `rest` on are positional (the stack), skipping the values of options. */
+function positionals(rest: string[]): number {
+  let n = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (OPTIONS[a]) i++;
+    else if (!a.startsWith("-")) n++;
+  }
+  return n;
+}
 
 function parseArgs(argv: string[]): Args | string {
   let stack: string | undefined;
@@ -73,7 +87,7 @@ function parseArgs(argv: string[]): Args | string {
     if (flag === "--diff") {
       // The folder is optional: `--diff=DIR`, or `--diff DIR` when DIR is not the stack (already named or named after).
       const next = argv[i + 1];
-      const positionalsAfter = argv.slice(i + 2).filter((x) => !x.startsWith("-")).length;
+      const positionalsAfter = positionals(argv.slice(i + 2));
       if (inline !== undefined) opts.diff = inline;
       else if (next !== undefined && !next.startsWith("-") && (stack !== undefined || positionalsAfter > 0)) opts.diff = argv[++i];
       else opts.diff = "";
@@ -125,6 +139,16 @@ async function main(): Promise<number> {
   const root = path.resolve(__dirname, "..", "..");
   const out = path.resolve(args.out ?? path.join(root, "plan", args.stack));
   const packDir = path.resolve(args.policyPack ?? path.join(root, "policy"));
+  const factor = Number(args.timeoutFactor ?? 1);
+  if (!(factor > 0) || !Number.isFinite(factor)) {
+    console.error(`plan: --timeout-factor needs a positive number (got ${args.timeoutFactor})\n${USAGE}`);
+    return 2;
+  }
+  const timeouts = {
+    startMs: DEFAULT_TIMEOUTS.startMs * factor,
+    rpcMs: DEFAULT_TIMEOUTS.rpcMs * factor,
+    previewMs: DEFAULT_TIMEOUTS.previewMs * factor,
+  };
   const started = Date.now();
   console.log(
     `Planning stack "${args.stack}"${args.config ? ` from ${args.config}` : ""}: config, program, preview pass, policy pack...`,
@@ -163,7 +187,7 @@ async function main(): Promise<number> {
     stack: args.stack,
     stackFile: args.config,
     clusterKubernetesVersion: args.clusterVersion,
-    timeoutMs: DEFAULT_TIMEOUTS.previewMs,
+    timeoutMs: timeouts.previewMs,
   });
   const pack = startPolicyPack({
     root,
@@ -171,7 +195,7 @@ async function main(): Promise<number> {
     packDir,
     ...(args.policyPackConfig ? { configFile: args.policyPackConfig } : {}),
     ...(live ? { liveObjects: live } : {}),
-    timeouts: DEFAULT_TIMEOUTS,
+    timeouts,
   });
   const stopAll = async () => {
     preview.stop();
