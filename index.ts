@@ -7,9 +7,12 @@ import { AksCluster, type ClusterHandle, ExistingCluster } from "./components/cl
 import { DnsRecords, HostRoutes, IngressGateway, PublicGateway, StaticIp } from "./components/ingress";
 import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
 import { Observability, tracingExtensionProvider } from "./components/observability";
+import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
 /** Stack outputs: what operators need after `pulumi up`. */
 interface StackOutputs {
+  /** production or development (config environment); the policy pack reads it to check it runs this environment's levels. */
+  [ENVIRONMENT_OUTPUT]: string;
   /** The public address of the ingress gateway. */
   ingressIp: pulumi.Output<string>;
   /** Every host the ingress gateway serves. */
@@ -161,6 +164,7 @@ export = (): StackOutputs => {
   }
 
   return {
+    [ENVIRONMENT_OUTPUT]: cfg.environment,
     ingressIp: ip.address,
     ingressHosts: hosts.map((h) => h.host),
     istioVersion: istio.version,

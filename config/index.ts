@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isoDate } from "../policy/compatibility";
 import { createdClusterProblems } from "./compatibility";
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from "../policy/contract";
+import { guardrailChecks, revisionOf } from "./guardrails";
 import { closest } from "./suggest";
 import {
   clusterSection,
@@ -12,6 +14,7 @@ import {
   ingressSection,
   istioSection,
   meshNamespacesSection,
+  outsideMeshNamespacesSection,
   parsePublicIpId,
   staticIpSection,
 } from "./sections";
@@ -34,18 +37,27 @@ export const CONFIG_NAMESPACE = "aks-mesh";
 
 /** Every top-level key of the namespace; anything else in a stack file is a typo. */
 export const rootSchema = z.strictObject({
+  environment: z
+    .enum(ENVIRONMENTS)
+    .default(DEFAULT_ENVIRONMENT)
+    .describe(
+      'What the stack runs: "production" (the default) or "development". It picks the policy levels ' +
+        "(policy/<environment>.json) and, in production, refuses what a live mesh must not get: an unpinned " +
+        "istio.revision, a single gateway replica or no PodDisruptionBudget, a host without TLS, Grafana's anonymous viewer.",
+    ),
   cluster: clusterSection,
   staticIp: staticIpSection.prefault({}),
   istio: istioSection.prefault({}),
   ingressGateway: ingressGatewaySection.prefault({}),
   ingress: ingressSection.prefault({}),
   meshNamespaces: meshNamespacesSection.default([]),
+  outsideMeshNamespaces: outsideMeshNamespacesSection.default([]),
   observability: observabilitySection.optional(),
 });
 type Root = z.infer<typeof rootSchema>;
 
 /** Keys whose value is a plain string in the stack file; all others hold YAML objects or lists. */
-const STRING_KEYS = new Set<string>();
+const STRING_KEYS = new Set<string>(["environment"]);
 
 /** Secret string keys (config/observability.ts): validated apart, so no message can ever print their value. */
 const SECRET_KEYS: readonly string[] = Object.keys(SECRET_CONFIG_KEYS);
@@ -56,6 +68,8 @@ export const CONFIG_KEYS: readonly string[] = [...Object.keys(rootSchema.shape),
 export interface MeshConfig {
   readonly project: string;
   readonly stack: string;
+  /** production or development (config environment): the policy levels and the production guardrails. */
+  readonly environment: Root["environment"];
   readonly cluster: Root["cluster"];
   readonly staticIp: Root["staticIp"] & {
     /** Name of the IP (configured, derived from the adopted id, or the default). */
@@ -69,6 +83,7 @@ export interface MeshConfig {
   readonly ingressGateway: Root["ingressGateway"];
   readonly ingress: Root["ingress"];
   readonly meshNamespaces: Root["meshNamespaces"];
+  readonly outsideMeshNamespaces: Root["outsideMeshNamespaces"];
   /** The observability layer with its secrets; undefined when the section is absent or enabled: false. */
   readonly observability?: ObservabilityConfig;
 }
@@ -80,15 +95,22 @@ export class ConfigError extends pulumi.RunError {
     readonly stackName: string,
     /** One line per problem, each naming its key. */
     readonly problems: readonly string[],
+    /** The stack file, as the person running the program named it (default Pulumi.<stack>.yaml). */
+    readonly file = `Pulumi.${stackName}.yaml`,
   ) {
     super(
       [
-        `Invalid configuration in Pulumi.${stackName}.yaml (stack "${stackName}"):`,
+        `Invalid configuration in ${file} (stack "${stackName}"):`,
         ...problems.map((p) => `  - ${p}`),
         "Nothing was deployed. Correct these keys (pulumi config set ...) and run again.",
       ].join("\n"),
     );
     this.name = "ConfigError";
+  }
+
+  /** The same problems, naming another stack file (the offline plan's --config FILE). */
+  inFile(file: string): ConfigError {
+    return new ConfigError(this.stackName, this.problems, file);
   }
 }
 
@@ -110,7 +132,18 @@ export function parseConfig(
   const secrets: Record<string, string> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [fullKey, text] of Object.entries(raw)) {
-    if (!fullKey.startsWith(prefix)) continue; // provider keys such as azure-native:location are not ours
+    if (!fullKey.startsWith(prefix)) {
+      // Provider keys such as azure-native:location are not ours; a namespace one typo away from ours is a key of
+      // this program that would otherwise be ignored, with its whole section.
+      const namespace = fullKey.slice(0, Math.max(0, fullKey.indexOf(":")));
+      if (namespace && closest(namespace, [CONFIG_NAMESPACE])) {
+        problems.push(
+          `${fullKey}: unknown namespace "${namespace}"; did you mean ${prefix}${fullKey.slice(namespace.length + 1)}? ` +
+            `(this program reads only ${prefix} keys, so the value would be ignored)`,
+        );
+      }
+      continue;
+    }
     const key = fullKey.slice(prefix.length);
     if (!CONFIG_KEYS.includes(key)) {
       const hint = closest(key, CONFIG_KEYS);
@@ -146,13 +179,17 @@ export function parseConfig(
   if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
 
   const root = parsed.data;
-  const cross = crossChecks(root, ctx.today ?? isoDate(new Date()));
+  const cross = [
+    ...crossChecks(root, ctx.today ?? isoDate(new Date())),
+    ...guardrailChecks(root, (path) => `${prefix}${path}`),
+  ];
   if (cross.length > 0) throw new ConfigError(ctx.stack, cross);
 
   const adopted = root.staticIp.adoptResourceId ? parsePublicIpId(root.staticIp.adoptResourceId) : undefined;
   return {
     project: ctx.project,
     stack: ctx.stack,
+    environment: root.environment,
     cluster: root.cluster,
     staticIp: {
       ...root.staticIp,
@@ -167,10 +204,11 @@ export function parseConfig(
         ? { adopt: { resourceId: root.staticIp.adoptResourceId, ...adopted } }
         : {}),
     },
-    istio: { ...root.istio, revision: root.istio.revision ?? root.istio.version.replace(/\./g, "-") },
+    istio: { ...root.istio, revision: root.istio.revision ?? revisionOf(root.istio.version) },
     ingressGateway: root.ingressGateway,
     ingress: root.ingress,
     meshNamespaces: root.meshNamespaces,
+    outsideMeshNamespaces: root.outsideMeshNamespaces,
     ...(root.observability?.enabled && resolved.secrets
       ? { observability: { ...root.observability, secrets: resolved.secrets } }
       : {}),

@@ -3,7 +3,7 @@
 // over-provisioned and the user cut it by 70%, so these are sized for one small cluster and raised per stack.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { dnsLabel, hostName, quantity, quantityValue, resources } from "./primitives";
+import { dnsLabel, hostName, quantity, quantityValue, resources, whenFieldsValid } from "./primitives";
 
 /** A Prometheus/Loki duration: "30s", "15m", "12h", "7d", "2w". */
 export const promDuration = z
@@ -116,7 +116,9 @@ export const observabilitySection = z
         anonymousViewer: z
           .boolean()
           .default(false)
-          .describe("Let signed-out visitors view dashboards (role Viewer, never Admin; rejected in prod by policy)."),
+          .describe(
+            "Let signed-out visitors view dashboards (role Viewer, never Admin). Refused in production stacks (environment).",
+          ),
       })
       .prefault({})
       .describe("Grafana (grafana-community/grafana chart)."),
@@ -292,7 +294,7 @@ export const observabilitySection = z
         message: `must be below storageSize (${o.prometheus.storageSize}), or the volume fills before retention deletes`,
       });
     }
-  })
+  }, whenFieldsValid)
   .describe("The observability layer: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, alerts.");
 export type ObservabilitySection = z.infer<typeof observabilitySection>;
 

@@ -2,6 +2,12 @@
 // the user reads when a stack file is wrong.
 import { z } from "zod";
 
+/**
+ * Options for a refinement that relates several fields: it runs only when the fields themselves parsed cleanly, so one
+ * typo gives one error (a misspelt key would otherwise leave its default in place and fail the comparison too).
+ */
+export const whenFieldsValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
 /** A Kubernetes object name that must also be a DNS label (namespaces, Services). */

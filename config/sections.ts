@@ -14,6 +14,7 @@ import {
   resourceGroupName,
   resources,
   semver,
+  whenFieldsValid,
 } from "./primitives";
 
 export const clusterSection = z
@@ -98,7 +99,7 @@ export const clusterSection = z
         message: 'is required when credentials is "context"',
       });
     }
-  })
+  }, whenFieldsValid)
   .describe("Where the mesh runs: an existing AKS cluster (default), or one this stack creates.");
 
 const PUBLIC_IP_ID =
@@ -184,8 +185,9 @@ export const staticIpSection = z
     adoptResourceId: z
       .string()
       .refine((id) => parsePublicIpId(id) !== undefined, {
-        message:
-          "must be a public IP resource id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Network/publicIPAddresses/<name>",
+        error: (issue) =>
+          "must be a public IP resource id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Network/" +
+          `publicIPAddresses/<name> (got ${JSON.stringify(issue.input)})`,
       })
       .optional()
       .describe("Azure resource id of an existing IP to adopt (Pulumi import) instead of creating one."),
@@ -241,7 +243,7 @@ export const staticIpSection = z
         message: `is "${s.resourceGroup}" but adoptResourceId is in "${adopted.resourceGroup}"`,
       });
     }
-  })
+  }, whenFieldsValid)
   .describe("The Standard static public IP the ingress gateway's load balancer answers on (always protected).");
 
 export const istioSection = z
@@ -259,7 +261,11 @@ export const istioSection = z
       ),
     revision: dnsLabel
       .optional()
-      .describe('Control-plane revision. Default: the version with dashes ("1-23-4"), so upgrades run side by side.'),
+      .describe(
+        'Control-plane revision: the version with dashes ("1-23-4"), its default. Set it to pin the running revision ' +
+          "(required in production): a version that is not the revision's is then refused, since it would upgrade " +
+          "that revision and every sidecar in one pulumi up.",
+      ),
     chartRepository: z
       .url({ message: "must be a URL" })
       .default("https://istio-release.storage.googleapis.com/charts")
@@ -268,7 +274,10 @@ export const istioSection = z
       .string()
       .min(1)
       .default("docker.io/istio")
-      .describe("Image registry of istiod and the proxies (global.hub); a mirror such as an ACR works too."),
+      .describe(
+        "Image registry of istiod and the proxies (global.hub). Another registry than Istio's (an ACR mirror) must be " +
+          "allowed in policy istio-image-hub-allowed's allowedHubs; production stacks run that policy mandatory.",
+      ),
     outboundTrafficPolicy: z
       .enum(["ALLOW_ANY", "REGISTRY_ONLY"])
       .default("ALLOW_ANY")
@@ -294,7 +303,10 @@ export const istioSection = z
           .describe("istiod container resources (pilot.resources)."),
       })
       .prefault({})
-      .refine((p) => p.maxReplicas >= p.minReplicas, { message: "maxReplicas must be at least minReplicas" })
+      .refine((p) => p.maxReplicas >= p.minReplicas, {
+        message: "maxReplicas must be at least minReplicas",
+        ...whenFieldsValid,
+      })
       .describe("istiod sizing."),
     proxy: z
       .strictObject({
@@ -358,7 +370,7 @@ export const ingressGatewaySection = z
         message: `must be lower than autoscaling.minReplicas (${g.autoscaling.minReplicas}), or a node drain can never evict a gateway pod`,
       });
     }
-  })
+  }, whenFieldsValid)
   .describe("The ingress gateway workload, deployed as Istio documents manual gateway deployment.");
 
 const path = z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"');
@@ -417,7 +429,7 @@ export const ingressSection = z
         prefixes.add(r.prefix);
       });
     });
-  })
+  }, whenFieldsValid)
   .describe("Application hosts and routes on the public Gateway (what the NGINX Ingress rules used to do).");
 
 export const meshNamespace = z.strictObject({
@@ -448,3 +460,24 @@ export const meshNamespacesSection = z
     });
   })
   .describe("Application namespaces whose pods get sidecars from this stack's revision (label istio.io/rev).");
+
+export const outsideMeshNamespacesSection = z
+  .array(
+    z.strictObject({
+      name: dnsLabel.describe("Namespace name."),
+      reason: z.string().min(1).describe("Why its pods run without sidecars (shown to reviewers of the stack file)."),
+    }),
+  )
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((ns, i) => {
+      if (seen.has(ns.name)) {
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${ns.name}" is listed twice` });
+      }
+      seen.add(ns.name);
+    });
+  }, whenFieldsValid)
+  .describe(
+    "Namespaces that stay outside the mesh on purpose (no sidecars), each with its reason. Routes may target them, and " +
+      "the injection policies leave them alone; a route to a namespace in neither list is refused.",
+  );

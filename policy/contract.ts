@@ -14,3 +14,13 @@ export const CLUSTER_TYPES = {
  * configured): what the existing cluster's read reports, or what the stack asks AKS for.
  */
 export const CLUSTER_KUBERNETES_VERSION_OUTPUT = "kubernetesVersion";
+
+/** The environments a stack declares with config `aks-mesh:environment`; each runs policy/<environment>.json. */
+export const ENVIRONMENTS = ["production", "development"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** A stack that does not say gets the strict levels. */
+export const DEFAULT_ENVIRONMENT: Environment = "production";
+
+/** The stack output in which the program declares its environment; the pack reads it from the root stack resource. */
+export const ENVIRONMENT_OUTPUT = "environment";

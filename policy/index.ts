@@ -1,18 +1,25 @@
 // The aks-mesh CrossGuard pack, served to `pulumi preview --policy-pack policy` (and the offline plan). One list per
-// area; a new area adds its file's list here. Levels are the defaults; policy/<stack>.json sets them per stack.
-import { type Policies, PolicyPack } from "@pulumi/policy";
+// area; a new area adds its file's list here. The pack starts from production's levels (policy/production.json, its
+// initial config), so a run without --policy-pack-config is a production run; a development stack passes
+// --policy-pack-config policy/development.json, and policy-levels-match-environment fails a run whose levels are not
+// the stack's environment's (config aks-mesh:environment).
+import fs from "node:fs";
+import path from "node:path";
+import { type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
 import { analyzePolicies } from "./analyze";
 import { clusterVersionPolicies } from "./cluster-version";
 import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
 import { istioInstallPolicies } from "./istio-install";
 import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
+import { levelsPolicies } from "./levels";
 import { meshHygienePolicies } from "./mesh-hygiene";
 import { observabilityPolicies } from "./observability";
 import { proxyPolicies } from "./proxy";
 import { securityPolicies } from "./security";
 
 const policies: Policies = [
+  ...levelsPolicies,
   ...istioInstallPolicies,
   ...clusterVersionPolicies,
   ...proxyPolicies,
@@ -30,8 +37,12 @@ const served = policies.map((p) =>
   "validateStack" in p && LIVE_AWARE_CHECKS.includes(p.name) ? withLiveObjects(p) : p,
 );
 
-new PolicyPack("aks-mesh", {
-  description:
-    "Guardrails for the aks-mesh Istio service mesh on AKS: install, proxies, ingress IP, Istio APIs, mTLS rollout, istioctl analyze.",
-  policies: served,
-});
+new PolicyPack(
+  "aks-mesh",
+  {
+    description:
+      "Guardrails for the aks-mesh Istio service mesh on AKS: install, proxies, ingress IP, Istio APIs, mTLS rollout, istioctl analyze.",
+    policies: served,
+  },
+  JSON.parse(fs.readFileSync(path.join(__dirname, "production.json"), "utf8")) as PolicyPackConfig,
+);

@@ -111,4 +111,45 @@ export const istioHelmReleasesSameVersion: StackValidationPolicy = {
   },
 };
 
-export const istioInstallPolicies = [istioHelmReleasePinned, istioHelmReleasesSameVersion];
+/** Istio's own image registries: Docker Hub, and the Google Artifact Registry mirror Istio publishes every release to. */
+export const OFFICIAL_ISTIO_HUBS = ["docker.io/istio", "gcr.io/istio-release"];
+
+interface HubConfig {
+  /** Registries Istio images may come from (a vetted mirror such as an ACR is added per stack). */
+  allowedHubs: string[];
+}
+
+export const istioImageHubAllowed: ResourceValidationPolicy = {
+  name: "istio-image-hub-allowed",
+  description:
+    "Istio's images (istiod, every sidecar and the gateway's proxy) come from Istio's registries or a mirror the stack " +
+    "names in this policy's allowedHubs: global.hub decides what runs beside every workload (Istio Helm values, global.hub).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      allowedHubs: {
+        type: "array",
+        items: { type: "string" },
+        default: OFFICIAL_ISTIO_HUBS,
+        description: "Image registries Istio's images may come from.",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    const release = helmRelease(args.type, args.props, args.urn);
+    if (!release || isIstioRelease(release) !== true) return;
+    const hub = str(at(release.values, "global", "hub"));
+    // Unset or empty: the chart's default, which is Istio's own registry in every published chart.
+    if (hub === undefined || hub === UNKNOWN || hub === "") return;
+    const { allowedHubs } = configOf<HubConfig>(args, { allowedHubs: OFFICIAL_ISTIO_HUBS });
+    const allowed = allowedHubs.map(normalizeRepo);
+    if (allowed.includes(normalizeRepo(hub))) return;
+    report(
+      `Helm release of chart "${shown(release.chart)}" (${args.name}) pulls Istio's images from "${hub}", which is not ` +
+        `${allowed.map((a) => `"${a}"`).join(" or ")}: remove aks-mesh:istio.hub to use Istio's registry, or add a ` +
+        "vetted mirror to this policy's allowedHubs.",
+    );
+  },
+};
+
+export const istioInstallPolicies = [istioHelmReleasePinned, istioHelmReleasesSameVersion, istioImageHubAllowed];

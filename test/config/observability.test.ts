@@ -1,7 +1,11 @@
 import { ConfigError, parseConfig, SECRET_CONFIG_KEYS } from "../../config";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0TEST000/B0TEST000/config-test-value";
-const base = { "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }) };
+// Development: these tests are about the section itself, not the production guardrails (test/config/guardrails.test.ts).
+const base = {
+  "aks-mesh:environment": "development",
+  "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
+};
 const withObs = (obs: unknown, extra: Record<string, string> = { "aks-mesh:slackWebhookUrl": WEBHOOK }) => ({
   ...base,
   "aks-mesh:observability": JSON.stringify(obs),

@@ -4,10 +4,13 @@ import { ConfigError, parseConfig } from "../../config";
 const ctx = { project: "aks-mesh", stack: "prod" };
 const CLUSTER = { resourceGroup: "rg-prod", name: "aks-prod" };
 
-/** Raw config as Pulumi hands it to the program: "aks-mesh:<key>" -> JSON text (plain text for strings). */
+/**
+ * Raw config as Pulumi hands it to the program: "aks-mesh:<key>" -> JSON text (plain text for strings). Development
+ * unless a case says otherwise: these cases are about each key; the production rules have their own file.
+ */
 function raw(sections: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ cluster: CLUSTER, ...sections })) {
+  for (const [k, v] of Object.entries({ environment: "development", cluster: CLUSTER, ...sections })) {
     if (v !== undefined) out[k.includes(":") ? k : `aks-mesh:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return out;
@@ -77,7 +80,7 @@ describe("rejects malformed configuration with a message naming the key and what
     [
       "a malformed resource id to adopt",
       { staticIp: { adoptResourceId: "pip-ingress" } },
-      /^aks-mesh:staticIp\.adoptResourceId: must be a public IP resource id/,
+      /^aks-mesh:staticIp\.adoptResourceId: must be a public IP resource id: .* \(got "pip-ingress"\)$/,
     ],
     [
       "an adopted id that names another IP than staticIp.name",
@@ -215,6 +218,18 @@ describe("rejects malformed configuration with a message naming the key and what
     const problems = problemsOf(sections);
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
+});
+
+test("reports one error for one typo, not also a false one about the default the typo left in place", () => {
+  expect(
+    problemsOf({ ingressGateway: { autoscaling: { minReplica: 2 }, podDisruptionBudget: { minAvailable: 1 } } }),
+  ).toEqual(['aks-mesh:ingressGateway.autoscaling.minReplica: unknown key; did you mean "minReplicas"?']);
+});
+
+test("names the stack file it was given (the offline plan's --config FILE) instead of Pulumi.<stack>.yaml", () => {
+  const error = new ConfigError("prod", ["aks-mesh:istio.version: wrong"]).inFile("/tmp/try/Pulumi.prod.yaml");
+  expect(error.message).toMatch(/^Invalid configuration in \/tmp\/try\/Pulumi\.prod\.yaml \(stack "prod"\):/);
+  expect(error.problems).toEqual(["aks-mesh:istio.version: wrong"]);
 });
 
 test("reports every problem at once, so one run shows the whole list", () => {

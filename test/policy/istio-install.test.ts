@@ -1,4 +1,9 @@
-import { istioHelmReleasePinned, istioHelmReleasesSameVersion, istioInstallPolicies } from "../../policy/istio-install";
+import {
+  istioHelmReleasePinned,
+  istioHelmReleasesSameVersion,
+  istioImageHubAllowed,
+  istioInstallPolicies,
+} from "../../policy/istio-install";
 import { type Case, helmRelease, OFFICIAL_REPO, runCases, runCoverage, runPreviewSafety } from "./fixtures";
 
 const cases: Case[] = [
@@ -68,6 +73,29 @@ const cases: Case[] = [
     fixtures: [helmRelease("base"), helmRelease("istiod", { values: { global: { tag: "1.22.0" } } })],
     rejects: /sets global\.tag "1\.22\.0"/,
     count: 1,
+  },
+  {
+    title: "accepts istiod pulling from Istio's registry on Docker Hub",
+    policy: istioImageHubAllowed,
+    fixtures: [helmRelease("istiod", { values: { global: { hub: "docker.io/istio" } } })],
+  },
+  {
+    title: "accepts a release that leaves global.hub to the chart's default",
+    policy: istioImageHubAllowed,
+    fixtures: [helmRelease("istiod"), helmRelease("base", { values: { global: { hub: "" } } })],
+  },
+  {
+    title: "rejects istiod pulling from an arbitrary registry, naming the key to remove",
+    policy: istioImageHubAllowed,
+    fixtures: [helmRelease("istiod", { values: { global: { hub: "docker.io/someone" } } })],
+    rejects: /pulls Istio's images from "docker\.io\/someone".*remove aks-mesh:istio\.hub.*allowedHubs/,
+    count: 1,
+  },
+  {
+    title: "accepts a mirror the stack allows in the policy config",
+    policy: istioImageHubAllowed,
+    fixtures: [helmRelease("istiod", { values: { global: { hub: "myacr.azurecr.io/istio/" } } })],
+    config: { allowedHubs: ["docker.io/istio", "myacr.azurecr.io/istio"] },
   },
 ];
 

@@ -7,8 +7,10 @@ import { analyzePolicies } from "../../policy/analyze";
 import { clusterVersionPolicies } from "../../policy/cluster-version";
 import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
+import { PRODUCTION_FLOOR } from "../../policy/floor";
 import { istioInstallPolicies } from "../../policy/istio-install";
 import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
+import { levelsPolicies } from "../../policy/levels";
 import { meshHygienePolicies } from "../../policy/mesh-hygiene";
 import { observabilityPolicies } from "../../policy/observability";
 import { proxyPolicies } from "../../policy/proxy";
@@ -19,18 +21,18 @@ jest.mock("@pulumi/policy", () => ({ ...jest.requireActual<object>("@pulumi/poli
 const POLICY_DIR = path.resolve(__dirname, "../../policy");
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
 
-function servedPack(): { name: string; args: PolicyPackArgs } {
+function servedPack(): { name: string; args: PolicyPackArgs; initialConfig: unknown } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PolicyPack } = require("@pulumi/policy") as { PolicyPack: jest.Mock };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../../policy");
-  const call = PolicyPack.mock.calls[0] as [string, PolicyPackArgs];
-  return { name: call[0], args: call[1] };
+  const call = PolicyPack.mock.calls[0] as [string, PolicyPackArgs, unknown];
+  return { name: call[0], args: call[1], initialConfig: call[2] };
 }
 
 type StackConfig = Record<string, string | ({ enforcementLevel?: string } & Record<string, unknown>)>;
-const readConfig = (stack: string) =>
-  JSON.parse(fs.readFileSync(path.join(POLICY_DIR, `${stack}.json`), "utf8")) as StackConfig;
+const readConfig = (environment: string) =>
+  JSON.parse(fs.readFileSync(path.join(POLICY_DIR, `${environment}.json`), "utf8")) as StackConfig;
 const levelOf = (c: StackConfig[string] | undefined) => (typeof c === "string" ? c : c?.enforcementLevel);
 
 /** Checks a config value against the subset of JSON schema the pack's configSchemas use. */
@@ -43,8 +45,9 @@ function fits(value: unknown, schema: Record<string, unknown>): boolean {
   return true;
 }
 
-/** The areas whose levels policy/<stack>.json and the README's policies table spell out. */
+/** The areas whose levels policy/<environment>.json and the README's policies table spell out. */
 const AREAS: Policies = [
+  ...levelsPolicies,
   ...istioInstallPolicies,
   ...clusterVersionPolicies,
   ...proxyPolicies,
@@ -58,10 +61,10 @@ const AREAS: Policies = [
 ];
 
 describe("the aks-mesh policy pack", () => {
-  const { name, args } = servedPack();
+  const { name, args, initialConfig } = servedPack();
   const policies: Policies = args.policies;
 
-  it("serves every policy of the install, proxy, ingress, API, security, analyze, hygiene, observability and live areas", () => {
+  it("serves every policy of the levels, install, proxy, ingress, API, security, analyze, hygiene, observability and live areas", () => {
     // By name: the live-aware checks are served wrapped (policy/live.ts withLiveObjects).
     const served = policies.map((p) => p.name);
     for (const p of AREAS) expect(served).toContain(p.name);
@@ -99,8 +102,8 @@ describe("the aks-mesh policy pack", () => {
     }
   });
 
-  describe.each(["dev", "prod"])("policy/%s.json", (stack) => {
-    const config = readConfig(stack);
+  describe.each(["development", "production"])("policy/%s.json", (environment) => {
+    const config = readConfig(environment);
 
     it("sets a level for every policy of these areas, names only policies the pack serves, all levels valid", () => {
       for (const p of AREAS) expect([p.name, config[p.name] !== undefined]).toEqual([p.name, true]);
@@ -122,26 +125,57 @@ describe("the aks-mesh policy pack", () => {
     });
   });
 
-  it("is at least as strict in prod as in dev", () => {
-    const dev = readConfig("dev");
-    const prod = readConfig("prod");
+  it("is at least as strict in production as in development", () => {
+    const development = readConfig("development");
+    const production = readConfig("production");
     for (const p of policies) {
-      if (levelOf(dev[p.name]) === "mandatory") expect([p.name, levelOf(prod[p.name])]).toEqual([p.name, "mandatory"]);
+      if (levelOf(development[p.name]) === "mandatory") {
+        expect([p.name, levelOf(production[p.name])]).toEqual([p.name, "mandatory"]);
+      }
     }
   });
 
-  it("keeps the mTLS gate mandatory in prod", () => {
-    expect(levelOf(readConfig("prod")["peer-authentication-strict-requires-mtls-check"])).toBe("mandatory");
+  it("starts from production's levels, so a run without --policy-pack-config is a production run", () => {
+    expect(initialConfig).toEqual(readConfig("production"));
   });
 
-  it("lists every policy of these areas in the README with its level in dev and prod", () => {
+  it("names in each levels file the environment it is for", () => {
+    for (const environment of ["development", "production"]) {
+      const entry = readConfig(environment)["policy-levels-match-environment"];
+      expect([environment, typeof entry === "object" ? entry.environment : entry]).toEqual([environment, environment]);
+    }
+  });
+
+  describe("the production floor", () => {
+    it("names only policies the pack serves", () => {
+      const served = new Set(policies.map((p) => p.name));
+      for (const name of PRODUCTION_FLOOR) expect([name, served.has(name)]).toEqual([name, true]);
+    });
+
+    it.each(PRODUCTION_FLOOR.map((name) => [name]))("keeps %s mandatory in policy/production.json", (name) => {
+      expect(levelOf(readConfig("production")[name])).toBe("mandatory");
+    });
+
+    it("holds the mTLS gate, the ingress IP guard, the image hub and the levels check", () => {
+      for (const name of [
+        "peer-authentication-strict-requires-mtls-check",
+        "ingress-ip-protected-static-standard",
+        "istio-image-hub-allowed",
+        "policy-levels-match-environment",
+      ]) {
+        expect(PRODUCTION_FLOOR).toContain(name);
+      }
+    });
+  });
+
+  it("lists every policy of these areas in the README with its level in development and production", () => {
     const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
     const start = readme.indexOf("\n## Policies");
     const end = readme.indexOf("\n## ", start + 1);
     expect(start).toBeGreaterThan(0);
     const section = readme.slice(start, end > start ? end : undefined);
-    const dev = readConfig("dev");
-    const prod = readConfig("prod");
+    const dev = readConfig("development");
+    const prod = readConfig("production");
     for (const p of AREAS) {
       const row = section.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
       expect([p.name, row !== undefined]).toEqual([p.name, true]);

@@ -1,6 +1,6 @@
 // npm run plan -- <stack> [--out DIR] [--config FILE] [--azure FILE] [--policy-pack DIR] [--policy-pack-config FILE]
 //   [--diff [DIR]] [--live FILE] [--cluster-version V]
-// The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json`:
+// The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<environment>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
 //   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
@@ -22,7 +22,13 @@ import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } f
 import { PolicyConfigError } from "./policy-config";
 import { PolicyRunError } from "./policy-host";
 import { analyzedCount, countByLevel, policyJson, policyLines } from "./policy-report";
-import { analyzeStack, DEFAULT_TIMEOUTS, type PolicyRunResult, startPolicyPack } from "./policy-run";
+import {
+  analyzeStack,
+  DEFAULT_TIMEOUTS,
+  type PolicyRunResult,
+  stackEnvironment,
+  startPolicyPack,
+} from "./policy-run";
 import { PreviewError, startPreviewPass } from "./preview";
 import { ProgramError, runProgram } from "./run";
 import { readStackConfig, StackFileError } from "./stack-config";
@@ -34,7 +40,8 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --config FILE              plan <stack> from this stack file instead of Pulumi.<stack>.yaml (e.g. a modified copy)
   --azure FILE               check imports against these live GET answers (az rest --method get ...; one or a list)
   --policy-pack DIR          the policy pack to run (default policy/)
-  --policy-pack-config FILE  its config (default <policy pack>/<stack>.json when it exists)
+  --policy-pack-config FILE  its config (default <policy pack>/<environment>.json: the levels of the stack's
+                             aks-mesh:environment, production when it is not set)
   --diff [DIR]               show what changed since the plan in DIR (default: the previous plan in the --out folder)
   --timeout-factor N         multiply the deadlines (pack start 90 s, pack call 60 s, preview pass 180 s) by N, e.g. on a busy machine
   --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json
@@ -130,6 +137,9 @@ function phase(name: string, detail: string): void {
   console.log(`  ${name.padEnd(14)}${detail}`);
 }
 
+/** What a plan writes into its folder (contract.ts); a run that fails leaves none of them behind. */
+const PLAN_FILES = ["resources.json", "manifests.yaml", "policy.json", "live.json"];
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === "string") {
@@ -156,6 +166,8 @@ async function main(): Promise<number> {
   // Read the previous plan now: this run overwrites it.
   const diffDir = args.diff === undefined ? undefined : path.resolve(args.diff || out);
   const previous = diffDir ? readPlan(diffDir) : undefined;
+  // Whatever happens next, no plan file of an earlier run may pass for this run's.
+  for (const file of PLAN_FILES) fs.rmSync(path.join(out, file), { force: true });
 
   let azureResources: Record<string, Record<string, unknown>> | undefined;
   if (args.azure) {
@@ -230,9 +242,6 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
   fs.writeFileSync(path.join(out, "manifests.yaml"), manifestsYaml(manifests));
-  // A stale policy.json must never pass for this plan's; live.json belongs to the plan that read --live.
-  fs.rmSync(path.join(out, "policy.json"), { force: true });
-  fs.rmSync(path.join(out, "live.json"), { force: true });
   const liveSource = args.live ? path.relative(process.cwd(), path.resolve(args.live)) || args.live : "";
   const inventory = live ? liveInventory(resources, live) : undefined;
   if (inventory) fs.writeFileSync(path.join(out, "live.json"), liveJson(inventory, liveSource));
@@ -250,6 +259,7 @@ async function main(): Promise<number> {
     );
   } catch (err) {
     await stopAll();
+    for (const file of PLAN_FILES) fs.rmSync(path.join(out, file), { force: true });
     if (err instanceof PolicyConfigError) {
       console.error(`plan: ${err.message}`);
       return 2;
@@ -289,7 +299,13 @@ async function main(): Promise<number> {
     lines.push("", `Imports (against ${against}):`, ...run.imports.map(importLine));
   }
   if (inventory) lines.push("", ...liveLines(inventory, liveSource));
-  lines.push("", ...policyLines(policy, packDir, resources.length));
+  const { environment, declared } = stackEnvironment(stack);
+  lines.push(
+    "",
+    `Policy levels: ${environment} (${declared ? `${stack.project}:environment` : `${stack.project}:environment not set, so production`}), ` +
+      `from ${policy.configSource ? path.relative(process.cwd(), policy.configSource) || policy.configSource : "the pack's defaults"}`,
+    ...policyLines(policy, packDir, resources.length),
+  );
   if (diffDir && previous) {
     const against = path.relative(process.cwd(), diffDir) || ".";
     if (typeof previous === "string") lines.push("", `Diff: ${previous}`);

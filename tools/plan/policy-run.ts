@@ -16,11 +16,14 @@ import type * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import type { JsonObject } from "../../policy/lib";
 import { LIVE_OBJECTS_PROPERTY } from "../../policy/live";
 import { addLiveObjects } from "./live";
+import { DEFAULT_ENVIRONMENT, type Environment, ENVIRONMENTS } from "../../policy/contract";
+import { PRODUCTION_FLOOR } from "../../policy/floor";
 import {
   type AnalyzerInfo,
   type EnforcementLevel,
   PolicyConfigError,
   readPolicyConfigFile,
+  type ReconciledConfig,
   reconcilePolicyConfig,
 } from "./policy-config";
 import { type AnalyzerView, analyzeRequest, analyzeStackRequest, engineResources, secretTexts } from "./policy-engine";
@@ -60,18 +63,50 @@ export interface PolicyRunOptions {
   stack: StackConfig;
   /** The pack folder (holding PulumiPolicy.yaml). */
   packDir: string;
-  /** --policy-pack-config; default <packDir>/<stack>.json when it exists. */
+  /** --policy-pack-config; default <packDir>/<environment>.json when it exists. */
   configFile?: string;
   timeouts: PolicyTimeouts;
   /** --live: the cluster's own objects, added to the config of every policy that reads them (policy/live.ts). */
   liveObjects?: JsonObject[];
 }
 
-/** Where the policy config came from, for messages: a file, or the pack's own defaults. */
+/** The environment a stack declares (config <project>:environment), and whether it said so or got the default. */
+export function stackEnvironment(stack: StackConfig): { environment: Environment; declared: boolean } {
+  const given = stack.config[`${stack.project}:environment`];
+  // An unknown value is the program's config error to report (exit 2); until then, the strict levels.
+  const known = ENVIRONMENTS.find((e) => e === given);
+  return known ? { environment: known, declared: true } : { environment: DEFAULT_ENVIRONMENT, declared: false };
+}
+
+/** Where the policy config comes from: --policy-pack-config, else the environment's levels file when the pack has one. */
 export function policyConfigSource(opts: Pick<PolicyRunOptions, "packDir" | "configFile" | "stack">): string | undefined {
   if (opts.configFile) return path.resolve(opts.configFile);
-  const candidate = path.join(opts.packDir, `${opts.stack.stack}.json`);
+  const candidate = path.join(opts.packDir, `${stackEnvironment(opts.stack).environment}.json`);
   return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+/**
+ * The production floor (policy/floor.ts): for a production stack, every floor policy the pack serves must run
+ * mandatory (or remediate) after reconciling, whatever file set its level. Throws PolicyConfigError naming each one.
+ */
+export function checkProductionFloor(
+  stack: StackConfig,
+  configured: Record<string, ReconciledConfig>,
+  source: string,
+): void {
+  const { environment, declared } = stackEnvironment(stack);
+  if (environment !== "production") return;
+  const why = declared ? `${stack.project}:environment is "production"` : `${stack.project}:environment is not set`;
+  const problems = PRODUCTION_FLOOR.flatMap((name) => {
+    const level = configured[name]?.enforcementLevel;
+    if (level === undefined || level === "mandatory" || level === "remediate") return [];
+    return [
+      `${source}: ${name}: "${level}" is below the production floor: stack "${stack.stack}" is a production stack ` +
+        `(${why}), which runs this policy mandatory (policy/floor.ts). Set it to "mandatory"; a development stack ` +
+        `sets ${stack.project}:environment to "development" instead.`,
+    ];
+  });
+  if (problems.length > 0) throw new PolicyConfigError(problems.join("\n"));
 }
 
 /** The organization the DIY backend reports (pulumi/pulumi pkg/backend/diy: always "organization"). */
@@ -170,9 +205,10 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
       tags: stackTags(opts.root, stack),
     });
     const info = await proc.getAnalyzerInfo();
+    const environment = stackEnvironment(stack).environment;
     const shown = configSource
       ? path.relative(process.cwd(), configSource) || configSource
-      : `the defaults of pack ${info.name} (no ${path.relative(process.cwd(), path.join(opts.packDir, `${stack.stack}.json`))})`;
+      : `the defaults of pack ${info.name} (no ${path.relative(process.cwd(), path.join(opts.packDir, `${environment}.json`))})`;
     let config = fromFile;
     if (opts.liveObjects) {
       const readers = info.policies.filter((p) => p.configSchema?.properties[LIVE_OBJECTS_PROPERTY]).map((p) => p.name);
@@ -181,7 +217,9 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
       }
       config = addLiveObjects(fromFile, readers, opts.liveObjects);
     }
-    await proc.configure(reconcilePolicyConfig(info, config, shown));
+    const reconciled = reconcilePolicyConfig(info, config, shown);
+    checkProductionFloor(stack, reconciled, shown);
+    await proc.configure(reconciled);
     return {
       process: proc,
       engine,
@@ -223,6 +261,16 @@ async function inBatches<T>(items: T[], width: number, work: (item: T) => Promis
   await Promise.all(lanes);
 }
 
+/**
+ * What the violation says. @pulumi/policy sends a string violation as "<policy description>\n<message>"
+ * (server.js makeReportViolationFun), and the description travels in its own field too: the message alone is the
+ * one sentence about this resource, so the report keeps just that (the description is the policy's, listed once in
+ * the README's table). A violation without a message of its own is its description.
+ */
+export function violationMessage(message: string, description: string): string {
+  return description !== "" && message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message;
+}
+
 function diagnostics(res: analyzerproto.AnalyzeResponse | undefined) {
   return (res?.getDiagnosticsList() ?? []).map((d) => {
     const level = enforcementLevel(d.getEnforcementlevel());
@@ -231,7 +279,7 @@ function diagnostics(res: analyzerproto.AnalyzeResponse | undefined) {
       // A remediation that still violates is reported as mandatory, as the engine does.
       enforcementLevel: level === "remediate" ? ("mandatory" as const) : level,
       urn: d.getUrn(),
-      message: d.getMessage(),
+      message: violationMessage(d.getMessage(), d.getDescription()),
     };
   });
 }

@@ -2,6 +2,7 @@
 // resource it registered. No CLI, no cloud, no cluster.
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config";
 import { type EngineRecord, EngineRecordingMonitor } from "./engine-monitor";
 import type { ImportCheck } from "./azure-import";
 import { installMonitor, type RecordedResource } from "./monitor";
@@ -129,11 +130,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     });
     await waitForRPCs();
   } catch (err) {
-    throw asProgramError(err);
+    throw asProgramError(err, opts.stackFile);
   } finally {
     process.off("unhandledRejection", onRejection);
   }
-  if (failures.length > 0) throw asProgramError(failures[0]);
+  if (failures.length > 0) throw asProgramError(failures[0], opts.stackFile);
   if (pulumi.log.hasErrors()) throw new ProgramError("the program logged errors (see above)", true);
   return {
     stack,
@@ -146,8 +147,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   };
 }
 
-function asProgramError(err: unknown): ProgramError {
+/** `stackFile`: the --config FILE as given, which a config error names instead of Pulumi.<stack>.yaml. */
+function asProgramError(err: unknown, stackFile?: string): ProgramError {
   if (err instanceof ProgramError) return err;
+  if (err instanceof ConfigError) return new ProgramError((stackFile ? err.inFile(stackFile) : err).message, true);
   if (pulumi.RunError.isInstance(err)) return new ProgramError(err.message, true);
   if (pulumi.ResourceError.isInstance(err)) return new ProgramError(err.message, true);
   const e = err instanceof Error ? err : new Error(String(err));

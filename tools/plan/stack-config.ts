@@ -30,16 +30,19 @@ export const SECRET_PLACEHOLDER = "plan-placeholder-secret";
 export function readStackConfig(root: string, stack: string, fromFile?: string): StackConfig {
   const projectPath = path.join(root, "Pulumi.yaml");
   const stackPath = fromFile ? path.resolve(fromFile) : path.join(root, `Pulumi.${stack}.yaml`);
+  // Messages name the file as it was given (--config FILE), else by its name in the project.
+  const shown = fromFile ?? `Pulumi.${stack}.yaml`;
   if (!fs.existsSync(stackPath)) {
+    if (fromFile) throw new StackFileError(`no stack file ${shown}`);
     const known = fs
       .readdirSync(root)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => s !== undefined);
-    throw new StackFileError(`no stack file ${path.basename(stackPath)} (stacks here: ${known.join(", ") || "none"})`);
+    throw new StackFileError(`no stack file ${shown} (stacks here: ${known.join(", ") || "none"})`);
   }
-  const project = parseYaml<ProjectFile>(projectPath);
+  const project = parseYaml<ProjectFile>(projectPath, "Pulumi.yaml");
   if (!project?.name) throw new StackFileError("Pulumi.yaml has no project name");
-  const stackFile = parseYaml<{ config?: Record<string, unknown> }>(stackPath) ?? {};
+  const stackFile = parseYaml<{ config?: Record<string, unknown> }>(stackPath, shown) ?? {};
 
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -79,12 +82,29 @@ function placeholderFor(fullKey: string): string {
   return SECRET_CONFIG_KEYS[fullKey.slice(fullKey.indexOf(":") + 1)]?.example ?? SECRET_PLACEHOLDER;
 }
 
-function parseYaml<T>(file: string): T | undefined {
+function parseYaml<T>(file: string, shown: string): T | undefined {
+  const text = fs.readFileSync(file, "utf8");
   try {
-    return YAML.parse(fs.readFileSync(file, "utf8")) as T | undefined;
+    return YAML.parse(text) as T | undefined;
   } catch (e) {
-    throw new StackFileError(`${path.basename(file)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    throw new StackFileError(yamlProblem(e, text, shown));
   }
+}
+
+/**
+ * "FILE:LINE:COLUMN: is not valid YAML: <reason>", then the offending line and a caret under the column. The yaml
+ * library's own message ends "at line N, column M:" followed by a snippet; the reason is the part before that.
+ */
+export function yamlProblem(err: unknown, text: string, shown: string): string {
+  if (!(err instanceof YAML.YAMLError) || !err.linePos) return `${shown} is not valid YAML: ${String(err)}`;
+  const { line, col } = err.linePos[0];
+  const reason = (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+  const source = (text.split(/\r?\n/)[line - 1] ?? "").replace(/\t/g, " ");
+  return [
+    `${shown}:${line}:${col}: not valid YAML: ${reason}`,
+    `  ${String(line).padStart(4)} | ${source}`,
+    `       | ${" ".repeat(Math.max(0, col - 1))}^`,
+  ].join("\n");
 }
 
 function toConfigText(value: unknown): string {

@@ -10,6 +10,7 @@ const CR = "kubernetes:networking.istio.io/v1:VirtualService";
 const WEBHOOK = "https://hooks.slack.com/services/T0TEST000/B0TEST000/test-webhook-value-never-shown";
 
 const raw = {
+  "aks-mesh:environment": "development",
   "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
   "aks-mesh:observability": JSON.stringify({
     host: "monitoring.example.com",

@@ -1,0 +1,61 @@
+// Stacks a team would really add plan green with nothing but their stack file: each shape below is written to a
+// temporary directory and planned through the real CLI with --config, so no policy file, no extra config and no
+// committed stack file is involved.
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import { planCli, ROOT, tempDir } from "../harness";
+
+type StackConfig = Record<string, unknown>;
+
+function prodConfig(): StackConfig {
+  const prod = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: StackConfig };
+  return prod.config;
+}
+
+const SHAPES: [string, (c: StackConfig) => void][] = [
+  [
+    "a copy of prod whose gateway runs in the namespace edge",
+    (c) => {
+      c["aks-mesh:ingressGateway"] = { ...(c["aks-mesh:ingressGateway"] as object), namespace: "edge" };
+    },
+  ],
+  [
+    "a copy of prod on a new static IP instead of an adopted one",
+    (c) => {
+      const { adoptResourceId: _id, expectedAddress: _address, ...rest } = c["aks-mesh:staticIp"] as StackConfig;
+      c["aks-mesh:staticIp"] = rest;
+    },
+  ],
+  [
+    "a copy of prod without observability",
+    (c) => {
+      delete c["aks-mesh:observability"];
+    },
+  ],
+  [
+    "a copy of prod serving a dozen hosts",
+    (c) => {
+      c["aks-mesh:ingress"] = {
+        hosts: Array.from({ length: 12 }, (_, i) => ({
+          host: `app${i + 1}.buildingbite.com`,
+          tls: { credentialName: "buildingbite-com-tls" },
+          routes: [{ prefix: "/", service: `app${i + 1}`, namespace: i % 2 === 0 ? "web" : "api", port: 8080 }],
+        })),
+      };
+    },
+  ],
+];
+
+// One plan at a time: each is CPU-bound.
+describe.each(SHAPES)("%s", (_title, edit) => {
+  test("plans with exit 0 from its stack file alone", async () => {
+    const config = prodConfig();
+    edit(config);
+    const dir = tempDir("new-stack-");
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    fs.writeFileSync(file, YAML.stringify({ config }));
+    const result = await planCli(["staging", "--config", file, "--out", path.join(dir, "plan")]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+  }, 240_000);
+});
