@@ -25,7 +25,7 @@ test("rejects a malformed stack config with every problem named by key, exit 2, 
   const out = path.join(tempDir("out-"), "plan");
   const result = await planCli(["prod", "--config", file, "--out", out]);
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain('Invalid configuration in Pulumi.prod.yaml (stack "prod")');
+  expect(result.stderr).toContain(`Invalid configuration in ${file} (stack "prod")`);
   expect(result.stderr).toContain("aks-mesh:istio.version:");
   expect(result.stderr).toContain("aks-mesh:istio.proxy.resources.limits.memory:");
   expect(result.stderr).toContain("aks-mesh:ingresGateway: unknown key; did you mean aks-mesh:ingressGateway?");

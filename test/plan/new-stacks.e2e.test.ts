@@ -55,7 +55,18 @@ describe.each(SHAPES)("%s", (_title, edit) => {
     const dir = tempDir("new-stack-");
     const file = path.join(dir, "Pulumi.staging.yaml");
     fs.writeFileSync(file, YAML.stringify({ config }));
-    const result = await planCli(["staging", "--config", file, "--out", path.join(dir, "plan")]);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const out = path.join(dir, "plan");
+    const result = await planCli(["staging", "--config", file, "--out", out]);
+    const policyFile = path.join(out, "policy.json");
+    const violations = fs.existsSync(policyFile)
+      ? (JSON.parse(fs.readFileSync(policyFile, "utf8")) as { policy: string; enforcementLevel: string; message: string }[])
+      : [];
+    // The mandatory violations, if any, are in the comparison so a failure says which policy and why.
+    expect({
+      code: result.code,
+      stderr: result.stderr,
+      mandatory: violations.filter((v) => v.enforcementLevel === "mandatory"),
+    }).toEqual({ code: 0, stderr: "", mandatory: [] });
+    expect(result.stdout).toContain("Policy levels: production (aks-mesh:environment), from policy/production.json");
   }, 240_000);
 });

@@ -54,8 +54,10 @@ describe.each(["dev", "prod"])("the committed %s stack", (stack) => {
     expect(run(stack).violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
   });
 
-  test(`runs the aks-mesh pack with policy/${stack}.json`, () => {
-    expect(run(stack).cli.stdout).toMatch(new RegExp(`^Policy pack aks-mesh \\S+ \\(policy, config: policy/${stack}\\.json\\): [1-9]\\d* policies`, "m"));
+  const environment = stack === "dev" ? "development" : "production";
+  test(`runs the aks-mesh pack with the levels of its environment, policy/${environment}.json, and says so`, () => {
+    expect(run(stack).cli.stdout).toMatch(new RegExp(`^Policy pack aks-mesh \\S+ \\(policy, config: policy/${environment}\\.json\\): [1-9]\\d* policies`, "m"));
+    expect(run(stack).cli.stdout).toContain(`Policy levels: ${environment} (aks-mesh:environment), from policy/${environment}.json`);
   });
 
   test("never prints or writes the stack's secret values", () => {
