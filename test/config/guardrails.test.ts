@@ -18,6 +18,7 @@ function production(): Sections {
     istio: { version: "1.23.4", revision: "1-23-4" },
     ingressGateway: { autoscaling: { minReplicas: 2, maxReplicas: 6 }, podDisruptionBudget: { minAvailable: 1 } },
     ingress: {
+      tlsSecrets: { "example-tls": ["istio-ingress"] },
       hosts: [
         {
           host: "www.example.com",

@@ -10,10 +10,22 @@ const CLUSTER = { resourceGroup: "rg-prod", name: "aks-prod" };
  */
 function raw(sections: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ environment: "development", cluster: CLUSTER, ...sections })) {
+  for (const [k, v] of Object.entries({
+    environment: "development",
+    cluster: CLUSTER,
+    ...enrolled(sections),
+    ...sections,
+  })) {
     if (v !== undefined) out[k.includes(":") ? k : `aks-mesh:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return out;
+}
+
+/** Every namespace the cases route to is enrolled, unless a case sets meshNamespaces itself. */
+function enrolled(sections: Record<string, unknown>): Record<string, unknown> {
+  const hosts = (sections.ingress as { hosts?: { routes?: { namespace?: string }[] }[] } | undefined)?.hosts ?? [];
+  const names = [...new Set(hosts.flatMap((h) => (h.routes ?? []).map((r) => r.namespace)))];
+  return { meshNamespaces: names.filter((n): n is string => typeof n === "string").map((name) => ({ name })) };
 }
 
 function problemsOf(sections: Record<string, unknown>): string[] {

@@ -18,6 +18,9 @@ const SHAPES: [string, (c: StackConfig) => void][] = [
     "a copy of prod whose gateway runs in the namespace edge",
     (c) => {
       c["aks-mesh:ingressGateway"] = { ...(c["aks-mesh:ingressGateway"] as object), namespace: "edge" };
+      // The certificate is where the new gateway reads it (the stack file says so; the runbook moves it there).
+      const ingress = c["aks-mesh:ingress"] as Record<string, unknown>;
+      c["aks-mesh:ingress"] = { ...ingress, tlsSecrets: { "buildingbite-com-tls": ["edge"] } };
     },
   ],
   [

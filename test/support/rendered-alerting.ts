@@ -39,6 +39,8 @@ export async function renderAlerting(dir: string): Promise<RenderedAlerting> {
   const h = await mockRuntime();
   const { Observability } = await import("../../components/observability");
   const raw = {
+    // Development: the alerting config under test, not the production guardrails.
+    "aks-mesh:environment": "development",
     "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
     // The monitoring host's certificate, declared where the gateway reads it (config ingress.tlsSecrets).
     "aks-mesh:ingress": JSON.stringify({ tlsSecrets: { "example-tls": ["istio-ingress"] } }),
