@@ -1,7 +1,7 @@
 // npm run live-config -- <stack> <live.yaml> [--policy-pack-config FILE] [--out FILE]
 // Writes the policy config that hands the cluster's live Istio objects to the pack under the real CLI:
 //   pulumi preview --policy-pack policy --policy-pack-config plan/<stack>/policy-config.live.json
-// It is the stack's policy config (default policy/<stack>.json) with the export added, as the `liveObjects` setting,
+// It is the stack's policy config (default policy/<environment>.json, the levels of its aks-mesh:environment) with the export added, as the `liveObjects` setting,
 // to every policy that reads it (policy/live.ts LIVE_POLICIES): the same config `npm run plan -- <stack> --live FILE`
 // hands the pack. Exit 0 when written, 2 on bad usage, a bad export or a bad policy config (nothing written).
 import fs from "node:fs";
@@ -10,9 +10,11 @@ import type { JsonObject } from "../../policy/lib";
 import { LIVE_POLICIES } from "../../policy/live";
 import { addLiveObjects, LiveExportError, readLiveExport } from "./live";
 import { type PolicyConfigEntry, PolicyConfigError, readPolicyConfigFile } from "./policy-config";
+import { policyConfigSource } from "./policy-run";
+import { readStackConfig, StackFileError } from "./stack-config";
 
 const USAGE = `usage: npm run live-config -- <stack> <live.yaml> [options]
-  --policy-pack-config FILE  the config to add the live objects to (default policy/<stack>.json)
+  --policy-pack-config FILE  the config to add the live objects to (default policy/<environment>.json)
   --out FILE                 where to write it (default plan/<stack>/policy-config.live.json)`;
 
 /** A policy config in the file format `--policy-pack-config` reads: a level alone, or the level and the settings. */
@@ -48,17 +50,22 @@ function main(argv: string[]): number {
   const [stack, liveFile] = positional;
   if (!stack || !liveFile || positional.length > 2) return usage("name a stack and the live export");
   const root = path.resolve(__dirname, "..", "..");
-  const configFile = opts.config ? path.resolve(opts.config) : path.join(root, "policy", `${stack}.json`);
   const out = path.resolve(opts.out ?? path.join(root, "plan", stack, "policy-config.live.json"));
   let text: string;
   let count: number;
   try {
+    // The levels `npm run plan` would run: --policy-pack-config, else those of the stack's environment.
+    const configFile = policyConfigSource({
+      packDir: path.join(root, "policy"),
+      stack: readStackConfig(root, stack),
+      ...(opts.config ? { configFile: opts.config } : {}),
+    });
     const objects = readLiveExport(path.resolve(liveFile));
-    const base = opts.config || fs.existsSync(configFile) ? readPolicyConfigFile(configFile) : {};
+    const base = configFile ? readPolicyConfigFile(configFile) : {};
     text = liveConfig(base, objects);
     count = objects.length;
   } catch (err) {
-    if (err instanceof LiveExportError || err instanceof PolicyConfigError) {
+    if (err instanceof LiveExportError || err instanceof PolicyConfigError || err instanceof StackFileError) {
       console.error(`live-config: ${err.message}`);
       return 2;
     }
