@@ -99,7 +99,7 @@ describe("reading the live export", () => {
 
 describe("npm run live-config", () => {
   const objects = readLiveExport(FIXTURE);
-  const base = readPolicyConfigFile(path.join(ROOT, "policy", "prod.json"));
+  const base = readPolicyConfigFile(path.join(ROOT, "policy", "production.json"));
   const written = JSON.parse(liveConfig(base, objects)) as Record<string, unknown>;
 
   it("adds the live objects to every policy that reads them", () => {
@@ -109,7 +109,7 @@ describe("npm run live-config", () => {
   });
 
   it("keeps the stack's levels and settings, policy by policy", () => {
-    const prod = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "prod.json"), "utf8")) as Record<string, unknown>;
+    const prod = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "production.json"), "utf8")) as Record<string, unknown>;
     for (const [name, value] of Object.entries(prod)) {
       const level = typeof value === "string" ? value : (value as { enforcementLevel: string }).enforcementLevel;
       const now = written[name];
