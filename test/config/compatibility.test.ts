@@ -26,6 +26,8 @@ interface Created {
 function raw(c: Created): Record<string, string> {
   const { istio, ...create } = c;
   return {
+    // Development: the compatibility table under test, not the production guardrails.
+    "aks-mesh:environment": "development",
     "aks-mesh:cluster": JSON.stringify({
       mode: "create",
       resourceGroup: "rg-dev",
@@ -174,7 +176,11 @@ describe("the Istio version", () => {
       parseConfig(
         {
           "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
-          "aks-mesh:istio": '{"version":"1.23.4"}',
+          "aks-mesh:istio": '{"version":"1.23.4","revision":"1-23-4"}',
+          "aks-mesh:ingressGateway": JSON.stringify({
+            autoscaling: { minReplicas: 2 },
+            podDisruptionBudget: { minAvailable: 1 },
+          }),
         },
         { project: "aks-mesh", stack: "prod", today: READ_DAY },
       ),
