@@ -39,7 +39,9 @@ const SHAPES: [string, (c: StackConfig) => void][] = [
   [
     "a copy of prod serving a dozen hosts",
     (c) => {
+      // The rest of the section (where the certificate is) stays prod's.
       c["aks-mesh:ingress"] = {
+        ...(c["aks-mesh:ingress"] as object),
         hosts: Array.from({ length: 12 }, (_, i) => ({
           host: `app${i + 1}.buildingbite.com`,
           tls: { credentialName: "buildingbite-com-tls" },
