@@ -11,6 +11,7 @@ import { clusterVersionPolicies } from "./cluster-version";
 import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
 import { istioInstallPolicies } from "./istio-install";
+import { kubernetesProviderPolicies } from "./kubernetes-provider";
 import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
 import { levelsPolicies } from "./levels";
 import { meshHygienePolicies } from "./mesh-hygiene";
@@ -22,6 +23,7 @@ const policies: Policies = [
   ...levelsPolicies,
   ...istioInstallPolicies,
   ...clusterVersionPolicies,
+  ...kubernetesProviderPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,

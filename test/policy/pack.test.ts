@@ -9,6 +9,7 @@ import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
 import { PRODUCTION_FLOOR } from "../../policy/floor";
 import { istioInstallPolicies } from "../../policy/istio-install";
+import { kubernetesProviderPolicies } from "../../policy/kubernetes-provider";
 import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
 import { levelsPolicies } from "../../policy/levels";
 import { meshHygienePolicies } from "../../policy/mesh-hygiene";
@@ -50,6 +51,7 @@ const AREAS: Policies = [
   ...levelsPolicies,
   ...istioInstallPolicies,
   ...clusterVersionPolicies,
+  ...kubernetesProviderPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,
