@@ -123,7 +123,7 @@ export function pairProblem(istioVersion: string, cluster: ClusterVersion, today
   }
   return (
     `The cluster runs Kubernetes ${cluster.version} (${from}) under Istio ${istioVersion}: ${facts.join("; ")}. ` +
-    `To get back inside both tables: ${steps.join("; then ")}. README "Kubernetes and Istio versions" has the steps.`
+    `To get back inside both tables: ${steps.join("; then ")}. docs/kubernetes-istio-versions.md has the steps.`
   );
 }
 

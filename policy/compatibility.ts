@@ -4,7 +4,7 @@
 // clock is read here, every date-dependent answer takes the date it is asked for.
 //
 // Refresh it when Istio or AKS publish a new row: update the rows, the `read` dates and the sources below, and add the
-// Istio chart values and CRDs of a new minor to the checks the README names ("Kubernetes and Istio versions").
+// Istio chart values and CRDs of a new minor to the checks docs/kubernetes-istio-versions.md names.
 
 /** A calendar date, "YYYY-MM-DD" (UTC). */
 export type IsoDate = string;
