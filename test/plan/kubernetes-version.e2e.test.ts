@@ -28,7 +28,7 @@ test("refuses dev's cluster on Kubernetes 1.30 under Istio 1.23.4: exit 2, the k
 
   const result = await planCli(["dev", "--config", file, "--out", out]);
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain('Invalid configuration in Pulumi.dev.yaml (stack "dev")');
+  expect(result.stderr).toContain(`Invalid configuration in ${file} (stack "dev")`);
   expect(result.stderr).toMatch(/aks-mesh:cluster\.create\.kubernetesVersion: Kubernetes 1\.30 is no longer offered by AKS/);
   expect(result.stderr).toMatch(/move aks-mesh:istio\.version to 1\.2\d\.\d+ or later/);
   expect(result.stderr).not.toMatch(STACK_TRACE);
