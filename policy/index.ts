@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
 import { analyzePolicies } from "./analyze";
+import { annotationPolicies } from "./annotations";
 import { clusterVersionPolicies } from "./cluster-version";
 import { ingressPolicies } from "./ingress";
 import { istioApiPolicies } from "./istio-api";
@@ -29,6 +30,7 @@ const policies: Policies = [
   ...istioApiPolicies,
   ...securityPolicies,
   ...analyzePolicies,
+  ...annotationPolicies,
   ...meshHygienePolicies,
   ...observabilityPolicies,
   ...livePolicies,
