@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Policies, PolicyConfigSchema, PolicyPackArgs } from "@pulumi/policy";
 import { analyzePolicies } from "../../policy/analyze";
+import { annotationPolicies } from "../../policy/annotations";
 import { clusterVersionPolicies } from "../../policy/cluster-version";
 import { ingressPolicies } from "../../policy/ingress";
 import { istioApiPolicies } from "../../policy/istio-api";
@@ -57,6 +58,7 @@ const AREAS: Policies = [
   ...istioApiPolicies,
   ...securityPolicies,
   ...analyzePolicies,
+  ...annotationPolicies,
   ...meshHygienePolicies,
   ...observabilityPolicies,
   ...livePolicies,
