@@ -147,8 +147,9 @@ export const staticIpSection = z
         id: z
           .string()
           .refine((id) => parseRoleAssignmentId(id) !== undefined, {
-            message:
-              "must be a role assignment id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Authorization/roleAssignments/<guid>",
+            error: (issue) =>
+              "must be a role assignment id: /subscriptions/<uuid>/resourceGroups/<rg>/providers/Microsoft.Authorization/" +
+              `roleAssignments/<guid> (got ${JSON.stringify(issue.input)})`,
           })
           .describe(
             'Its id: az role assignment list --assignee <cluster principal> --scope <IP resource group id> --role "Network Contributor" --query "[].id".',

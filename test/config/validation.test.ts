@@ -326,6 +326,11 @@ test("sends an idle timeout of 4 minutes, Azure's default, unless told otherwise
   expect(parseConfig(raw({ staticIp: { idleTimeoutInMinutes: 10 } }), ctx).staticIp.idleTimeoutInMinutes).toBe(10);
 });
 
+test("the role assignment id error echoes the bad value", () => {
+  const [problem] = problemsOf({ staticIp: { adoptResourceId: ADOPT_ID, adoptRoleAssignment: { id: ADOPT_ID } } });
+  expect(problem).toContain(`(got ${JSON.stringify(ADOPT_ID)})`);
+});
+
 describe("rejects a Network Contributor grant to import that cannot be the IP's", () => {
   test.each([
     [
