@@ -6,3 +6,4 @@ export {
 } from "./control-plane";
 export { MeshNamespaces, type MeshNamespacesArgs, REVISION_LABEL } from "./mesh-namespaces";
 export type { MeshExtensionProvider } from "./values";
+export type { ControlPlaneHandle, MeshConfigContributions } from "./handle";

@@ -1,0 +1,32 @@
+// What other areas need from the Istio control plane. Produced by IstioControlPlane; every area that writes Istio
+// objects, labels namespaces or injects pods takes it from `handles.controlPlane` instead of reading config.istio.
+import type * as pulumi from "@pulumi/pulumi";
+import type { MeshExtensionProvider } from "./values";
+
+/**
+ * meshConfig fields that other areas contribute (each config area module may export a `meshConfig` contribution,
+ * folded into the resolved config.istio). Read-only: the control plane renders them into istiod's meshConfig; other
+ * areas read them to refer to what they contributed (e.g. a Telemetry resource naming its tracing provider).
+ */
+export interface MeshConfigContributions {
+  /** meshConfig.extensionProviders, e.g. observability's tracing back end. Empty when no area contributes one. */
+  readonly extensionProviders: readonly MeshExtensionProvider[];
+}
+
+export interface ControlPlaneHandle {
+  /** Istio version (config istio.version): chart versions and image tag. */
+  readonly version: string;
+  /** The control-plane revision (config istio.revision): istiod-<revision> release, Service and injector. */
+  readonly revision: string;
+  /**
+   * The istio.io/rev value namespaces and gateways use to pick their injector: a revision tag when the stack names
+   * one (config istio.injectionTag), else the revision itself.
+   */
+  readonly injectionRevision: string;
+  /** istiod's namespace, also the mesh root namespace (config istio.namespace: istio-system; aks-istio-system for the AKS add-on). */
+  readonly namespace: string;
+  /** "After istiod": CRDs registered, injection and validation webhooks answering. Use as `dependsOn`. */
+  readonly ready: pulumi.Resource[];
+  /** What other areas contributed to meshConfig. */
+  readonly meshConfig: MeshConfigContributions;
+}
