@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { AksCluster, type ClusterHandle, ExistingCluster } from "./components/cluster";
-import { DnsRecords, HostRoutes, IngressGateway, PublicGateway, StaticIp } from "./components/ingress";
+import { Ingress } from "./components/ingress";
+import type { ControlPlaneHandle } from "./components/istio/handle";
 import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
 import { Observability, tracingExtensionProvider } from "./components/observability";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
@@ -52,21 +53,6 @@ export = (): StackOutputs => {
         });
   const onCluster = { providers: [cluster.provider] };
 
-  // 2. The static public IP of the ingress (protected; adopted by import when it already exists).
-  const ip = new StaticIp("ingress-ip", {
-    name: cfg.staticIp.name,
-    resourceGroupName: cfg.staticIp.resourceGroup ?? cluster.nodeResourceGroup,
-    grantNetworkContributor: cfg.staticIp.grantNetworkContributor,
-    adoptRoleAssignment: cfg.staticIp.adoptRoleAssignment,
-    location: cluster.location,
-    zones: cfg.staticIp.zones,
-    tags: cfg.staticIp.tags,
-    idleTimeoutInMinutes: cfg.staticIp.idleTimeoutInMinutes,
-    clusterPrincipalId: cluster.identityPrincipalId,
-    adoptResourceId: cfg.staticIp.adopt?.resourceId,
-    expectedAddress: cfg.staticIp.expectedAddress,
-  });
-
   // 3. The Istio control plane: base (CRDs) -> istiod, one revision.
   const istio = new IstioControlPlane(
     "istio",
@@ -85,19 +71,16 @@ export = (): StackOutputs => {
     onCluster,
   );
 
-  // 4. The ingress gateway workload, its Service bound to the static IP.
-  const gateway = new IngressGateway(
-    "ingress-gateway",
-    {
-      ...cfg.ingressGateway,
-      createNamespace: cfg.ingressGateway.namespace !== ISTIO_NAMESPACE,
-      revision: istio.revision,
-      staticIp: { name: ip.name, resourceGroupName: ip.resourceGroupName },
-      ipResources: ip.bindable,
-      controlPlane: istio.ready,
-    },
-    onCluster,
-  );
+  const controlPlane: ControlPlaneHandle = {
+    version: istio.version,
+    revision: istio.revision,
+    injectionRevision: istio.revision,
+    namespace: ISTIO_NAMESPACE,
+    ready: istio.ready,
+    meshConfig: { extensionProviders: [] },
+  };
+  const ingress = new Ingress("ingress", { config: cfg, handles: { cluster, controlPlane } }, onCluster);
+  const gateway = ingress.handle;
 
   // 5. Application namespaces enrolled for sidecar injection by this revision.
   new MeshNamespaces(
@@ -105,68 +88,35 @@ export = (): StackOutputs => {
     { revision: istio.revision, namespaces: cfg.meshNamespaces },
     { ...onCluster, dependsOn: istio.ready },
   );
-
-  // 6. Hosts: one Gateway for every host of the mesh (applications and the monitoring host), then the routes.
   const monitoring = cfg.observability;
-  const hosts = [
-    ...cfg.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gateway.namespace, tls: h.tls })),
-    ...(monitoring ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: monitoring.tls }] : []),
-  ];
-  const publicGateway =
-    hosts.length > 0
-      ? new PublicGateway(
-          "public-gateway",
-          { name: cfg.ingress.gatewayName, namespace: gateway.namespace, selector: gateway.selector, hosts },
-          { ...onCluster, dependsOn: [...istio.ready, ...gateway.namespaceReady] },
-        )
-      : undefined;
-  if (publicGateway && cfg.ingress.hosts.length > 0) {
-    new HostRoutes(
-      "app-routes",
-      { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: cfg.ingress.hosts },
-      { ...onCluster, dependsOn: [...istio.ready, ...gateway.namespaceReady] },
-    );
-  }
 
   // 7. Observability: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, mesh tracing, the monitoring
   // host's routes.
-  const observability =
-    monitoring && publicGateway
-      ? new Observability(
-          "observability",
-          {
-            config: monitoring,
-            revision: istio.revision,
-            istioVersion: istio.version,
-            gatewayRef: publicGateway.ref,
-            gateway: {
-              namespace: gateway.namespace,
-              name: cfg.ingressGateway.name,
-              selector: gateway.selector,
-              namespaceReady: gateway.namespaceReady,
-            },
-            gatewayAddress: cfg.staticIp.expectedAddress,
-            controlPlane: istio.ready,
+  const observability = monitoring
+    ? new Observability(
+        "observability",
+        {
+          config: monitoring,
+          revision: istio.revision,
+          istioVersion: istio.version,
+          gatewayRef: gateway.ref,
+          gateway: {
+            namespace: gateway.namespace,
+            name: gateway.name,
+            selector: gateway.selector,
+            namespaceReady: gateway.namespaceReady,
           },
-          onCluster,
-        )
-      : undefined;
-
-  // 8. DNS A records for every host, when the zone is in Azure DNS.
-  if (cfg.staticIp.dns) {
-    new DnsRecords("dns", {
-      zoneName: cfg.staticIp.dns.zoneName,
-      resourceGroupName: cfg.staticIp.dns.resourceGroup,
-      ttl: cfg.staticIp.dns.ttl,
-      hosts: hosts.map((h) => h.host),
-      address: ip.address,
-    });
-  }
+          gatewayAddress: cfg.staticIp.expectedAddress,
+          controlPlane: istio.ready,
+        },
+        onCluster,
+      )
+    : undefined;
 
   return {
     [ENVIRONMENT_OUTPUT]: cfg.environment,
-    ingressIp: ip.address,
-    ingressHosts: hosts.map((h) => h.host),
+    ingressIp: gateway.address,
+    ingressHosts: gateway.hosts,
     istioVersion: istio.version,
     istioRevision: istio.revision,
     ...(cluster instanceof AksCluster ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),

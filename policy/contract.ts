@@ -24,3 +24,6 @@ export const DEFAULT_ENVIRONMENT: Environment = "production";
 
 /** The stack output in which the program declares its environment; the pack reads it from the root stack resource. */
 export const ENVIRONMENT_OUTPUT = "environment";
+
+/** The label that selects a revision's sidecar injector (a revision name or a tag) for a namespace or a pod. */
+export const REVISION_LABEL = "istio.io/rev";

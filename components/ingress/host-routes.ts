@@ -1,7 +1,24 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostEntry } from "../../config";
 import { hostSlug, type IstioSpecs, istioObject, meshLabels, serviceFqdn } from "../shared";
+
+/** One path of a public host, with its Service resolved (namespace and port). */
+export interface PublicRoute {
+  prefix: string;
+  service: string;
+  namespace: string;
+  port: number;
+  rewrite?: string;
+  timeout?: string;
+  /** Hand this path's routing to the service's delegate VirtualService (Istio `delegate`). */
+  delegate?: boolean;
+}
+
+/** A public host and its paths. */
+export interface PublicHost {
+  host: string;
+  routes: PublicRoute[];
+}
 
 export interface HostRoutesArgs {
   /** Namespace of the VirtualServices; the Gateway admits routes for these hosts from it only. */
@@ -9,7 +26,9 @@ export interface HostRoutesArgs {
   /** The Gateway reference ("<namespace>/<name>"). */
   gatewayRef: string;
   /** Hosts and their path routes (config ingress.hosts). */
-  hosts: HostEntry[];
+  hosts: PublicHost[];
+  /** What a delegate VirtualService waits for: the namespaces the stack creates. */
+  delegateDependsOn?: pulumi.Resource[];
 }
 
 type HttpRoute = NonNullable<IstioSpecs["VirtualService"]["http"]>[number];
@@ -17,17 +36,33 @@ type HttpRoute = NonNullable<IstioSpecs["VirtualService"]["http"]>[number];
 /**
  * The HTTP routes of one host. Longest prefix first: Istio takes the first match, so "/" listed before "/api" would
  * swallow it (NGINX Ingress sorted paths by length for you; Istio does not).
+ *
+ * A delegated path keeps its match, rewrite and timeout here and names the service's delegate VirtualService instead
+ * of a destination: a root route may carry no `route` (1.23.4 pkg/config/validation/virtualservice.go
+ * validateHTTPRouteConflict), and each delegate route inherits the root's match, rewrite and timeout unless it sets its
+ * own (pilot/pkg/model/virtualservice.go mergeHTTPRoute).
  */
-export function httpRoutes(entry: HostEntry): HttpRoute[] {
+export function httpRoutes(entry: PublicHost): HttpRoute[] {
   return [...entry.routes]
     .sort((a, b) => b.prefix.length - a.prefix.length)
     .map((r) => ({
       name: routeName(r.service, r.prefix),
       match: [{ uri: { prefix: r.prefix } }],
       ...(r.rewrite ? { rewrite: { uri: r.rewrite } } : {}),
-      route: [{ destination: { host: serviceFqdn(r.service, r.namespace), port: { number: r.port } } }],
+      ...(r.delegate
+        ? { delegate: { name: delegateName(r.service), namespace: r.namespace } }
+        : { route: [destination(r)] }),
       ...(r.timeout ? { timeout: r.timeout } : {}),
     }));
+}
+
+function destination(r: PublicRoute): NonNullable<HttpRoute["route"]>[number] {
+  return { destination: { host: serviceFqdn(r.service, r.namespace), port: { number: r.port } } };
+}
+
+/** Name of a service's delegate VirtualService, in the service's namespace. */
+export function delegateName(service: string): string {
+  return `${service}-public`;
 }
 
 /** A readable, DNS-safe route name: "api" + "/v1/orders" -> "api-v1-orders", "web" + "/" -> "web-root". */
@@ -39,10 +74,18 @@ export function routeName(service: string, prefix: string): string {
   return `${service}-${path || "root"}`;
 }
 
-/** One VirtualService per application host, bound to the public Gateway: the NGINX Ingress rules, as Istio routes. */
+/**
+ * One VirtualService per application host, bound to the public Gateway: the NGINX Ingress rules, as Istio routes.
+ * A path marked `delegate` is routed by a VirtualService of the service's own (no hosts, no gateways, in the
+ * service's namespace), so the areas that own a service's routing (traffic, delivery) change that object alone and
+ * never a second VirtualService for the same gateway host (Istio merges only one VirtualService per host and gateway:
+ * docs ops/best-practices/traffic-management "split large virtual services").
+ */
 export class HostRoutes extends pulumi.ComponentResource {
   /** Host -> VirtualService. */
   readonly virtualServices: Record<string, k8s.apiextensions.CustomResource> = {};
+  /** Service -> its delegate VirtualService, for every service some path delegates to. */
+  readonly delegates: Record<string, k8s.apiextensions.CustomResource> = {};
 
   constructor(name: string, args: HostRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:ingress:HostRoutes", name, {}, opts);
@@ -60,6 +103,28 @@ export class HostRoutes extends pulumi.ComponentResource {
         { parent: this, dependsOn: opts?.dependsOn },
       );
     }
-    this.registerOutputs({ hosts: Object.keys(this.virtualServices) });
+    // One delegate per service, whatever the number of paths and hosts that hand it their routing: the delegate's
+    // route has no match of its own and so takes each root route's.
+    const delegated = new Map<string, PublicRoute>();
+    for (const r of args.hosts.flatMap((h) => h.routes)) if (r.delegate) delegated.set(r.service, r);
+    for (const [service, r] of delegated) {
+      this.delegates[service] = istioObject(
+        "VirtualService",
+        `${name}-delegate-${service}`,
+        {
+          name: delegateName(service),
+          namespace: r.namespace,
+          labels: meshLabels("ingress"),
+          spec: { http: [{ name: service, route: [destination(r)] }] },
+        },
+        { parent: this, dependsOn: [...toArray(opts?.dependsOn), ...(args.delegateDependsOn ?? [])] },
+      );
+    }
+    this.registerOutputs({ hosts: Object.keys(this.virtualServices), delegates: Object.keys(this.delegates) });
   }
+}
+
+function toArray(deps: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (deps === undefined) return [];
+  return Array.isArray(deps) ? deps : [deps as pulumi.Input<pulumi.Resource>];
 }

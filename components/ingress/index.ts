@@ -1,12 +1,8 @@
 export { DnsRecords, type DnsRecordsArgs, relativeRecordName } from "./dns-records";
+export type { GatewayHandle } from "./handle";
 export { HostRoutes, type HostRoutesArgs, httpRoutes } from "./host-routes";
-export {
-  AZURE_LB_RESOURCE_GROUP,
-  AZURE_PIP_NAME,
-  gatewaySelector,
-  IngressGateway,
-  type IngressGatewayArgs,
-} from "./ingress-gateway";
+export { Ingress, type IngressArgs, publicHosts } from "./ingress";
+export { AZURE_LB_RESOURCE_GROUP, AZURE_PIP_NAME, IngressGateway, type IngressGatewayArgs } from "./ingress-gateway";
 export { type GatewayHost, gatewayServers, PublicGateway, type PublicGatewayArgs } from "./public-gateway";
 export {
   type AdoptedRoleAssignment,

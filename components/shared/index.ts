@@ -1,3 +1,4 @@
 export * from "./labels";
 export * from "./names";
 export * from "./istio";
+export * from "./gateway-workload";

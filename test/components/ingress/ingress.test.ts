@@ -1,5 +1,6 @@
 import { type Harness, mockRuntime, valueOf } from "../../harness";
 import type * as Ingress from "../../../components/ingress";
+import { gatewaySelector } from "../../../components/shared";
 
 const ADOPT_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/publicIPAddresses/pip-prod";
@@ -50,7 +51,7 @@ beforeAll(async () => {
   new ingress.PublicGateway("pub", {
     name: "public-gateway",
     namespace: "istio-ingress",
-    selector: ingress.gatewaySelector("istio-ingressgateway"),
+    selector: gatewaySelector("istio-ingressgateway"),
     hosts: [
       {
         host: "www.example.com",
@@ -80,6 +81,31 @@ beforeAll(async () => {
           { prefix: "/", service: "web", namespace: "web", port: 80 },
           { prefix: "/api/v1", service: "api", namespace: "api", port: 8080, rewrite: "/", timeout: "10s" },
         ],
+      },
+    ],
+  });
+  new ingress.HostRoutes("delegating", {
+    namespace: "istio-ingress",
+    gatewayRef: "istio-ingress/public-gateway",
+    hosts: [
+      {
+        host: "shop.example.com",
+        routes: [
+          {
+            prefix: "/cart",
+            service: "cart",
+            namespace: "shop",
+            port: 8080,
+            rewrite: "/",
+            timeout: "5s",
+            delegate: true,
+          },
+          { prefix: "/", service: "web", namespace: "web", port: 80 },
+        ],
+      },
+      {
+        host: "m.example.com",
+        routes: [{ prefix: "/cart", service: "cart", namespace: "shop", port: 8080, delegate: true }],
       },
     ],
   });
@@ -224,7 +250,7 @@ describe("PublicGateway", () => {
     (h.one("kubernetes:networking.istio.io/v1:Gateway", "pub-gateway").inputs.spec as { servers: unknown[] }).servers;
 
   test("selects the gateway pods by the chart's selector labels", () => {
-    expect(ingress.gatewaySelector("istio-ingressgateway")).toEqual({
+    expect(gatewaySelector("istio-ingressgateway")).toEqual({
       app: "istio-ingressgateway",
       istio: "ingressgateway",
     });
@@ -301,6 +327,38 @@ describe("HostRoutes", () => {
     expect(http[1]).toMatchObject({
       name: "web-root",
       route: [{ destination: { host: "web.web.svc.cluster.local" } }],
+    });
+  });
+});
+
+describe("HostRoutes delegation", () => {
+  const VS = "kubernetes:networking.istio.io/v1:VirtualService";
+  const http = (name: string) => (h.one(VS, name).inputs.spec as { http: Record<string, unknown>[] }).http;
+
+  test("hands a delegated path to the service's VirtualService, keeping its match, rewrite and timeout at the root", () => {
+    expect(http("delegating-shop-example-com")[0]).toEqual({
+      name: "cart-cart",
+      match: [{ uri: { prefix: "/cart" } }],
+      rewrite: { uri: "/" },
+      delegate: { name: "cart-public", namespace: "shop" },
+      timeout: "5s",
+    });
+  });
+
+  test("routes the other paths of a host directly, as before", () => {
+    expect(http("delegating-shop-example-com")[1]).toMatchObject({
+      route: [{ destination: { host: "web.web.svc.cluster.local" } }],
+    });
+  });
+
+  test("renders one delegate per service, in its namespace, with no hosts, gateways or match of its own", () => {
+    const delegates = h.all(VS).filter((r) => r.name.startsWith("delegating-delegate-"));
+    expect(delegates.map((d) => d.name)).toEqual(["delegating-delegate-cart"]);
+    expect(delegates[0]?.inputs.metadata).toMatchObject({ name: "cart-public", namespace: "shop" });
+    expect(delegates[0]?.inputs.spec).toEqual({
+      http: [
+        { name: "cart", route: [{ destination: { host: "cart.shop.svc.cluster.local", port: { number: 8080 } } }] },
+      ],
     });
   });
 });
