@@ -1,12 +1,12 @@
-// aks-mesh: an Istio service mesh on AKS. This file reads the validated config and wires the components in the
-// order they apply; every resource is built inside a component. Pulumi calls the exported function and publishes
-// what it returns as the stack outputs.
+// aks-mesh: an Istio service mesh on AKS. This file reads the validated config once and makes one call per area, in
+// the order they apply; each area is a component that takes { config, handles } and hands the later areas a handle.
+// Pulumi calls the exported function and publishes what it returns as the stack outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
-import { AksCluster, type ClusterHandle, ExistingCluster } from "./components/cluster";
+import { cluster as clusterArea } from "./components/cluster";
 import { Ingress } from "./components/ingress";
-import type { ControlPlaneHandle } from "./components/istio/handle";
 import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
+import type { ControlPlaneHandle } from "./components/istio/handle";
 import { Observability, tracingExtensionProvider } from "./components/observability";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
@@ -32,45 +32,26 @@ interface StackOutputs {
 }
 
 export = (): StackOutputs => {
-  const cfg = loadConfig();
+  const config = loadConfig();
 
-  // 1. The cluster, and the one Kubernetes provider every Kubernetes resource uses.
-  const cluster: ClusterHandle =
-    cfg.cluster.mode === "create" && cfg.cluster.create
-      ? new AksCluster("cluster", {
-          resourceGroupName: cfg.cluster.resourceGroup,
-          clusterName: cfg.cluster.name,
-          ...cfg.cluster.create,
-          upsertExistingObjects: cfg.cluster.upsertExistingObjects,
-        })
-      : new ExistingCluster("cluster", {
-          resourceGroupName: cfg.cluster.resourceGroup,
-          clusterName: cfg.cluster.name,
-          credentials: cfg.cluster.credentials,
-          kubeloginMode: cfg.cluster.kubeloginMode,
-          kubeconfigContext: cfg.cluster.kubeconfigContext,
-          upsertExistingObjects: cfg.cluster.upsertExistingObjects,
-        });
+  const cluster = clusterArea("cluster", { config });
   const onCluster = { providers: [cluster.provider] };
-
-  // 3. The Istio control plane: base (CRDs) -> istiod, one revision.
   const istio = new IstioControlPlane(
     "istio",
     {
-      version: cfg.istio.version,
-      revision: cfg.istio.revision,
-      chartRepository: cfg.istio.chartRepository,
-      hub: cfg.istio.hub,
-      accessLog: cfg.istio.accessLog,
-      outboundTrafficPolicy: cfg.istio.outboundTrafficPolicy,
-      pilot: cfg.istio.pilot,
-      proxyResources: cfg.istio.proxy.resources,
-      timeoutSeconds: cfg.istio.helmTimeoutSeconds,
-      extensionProviders: cfg.observability ? [tracingExtensionProvider(cfg.observability.namespace)] : [],
+      version: config.istio.version,
+      revision: config.istio.revision,
+      chartRepository: config.istio.chartRepository,
+      hub: config.istio.hub,
+      accessLog: config.istio.accessLog,
+      outboundTrafficPolicy: config.istio.outboundTrafficPolicy,
+      pilot: config.istio.pilot,
+      proxyResources: config.istio.proxy.resources,
+      timeoutSeconds: config.istio.helmTimeoutSeconds,
+      extensionProviders: config.observability ? [tracingExtensionProvider(config.observability.namespace)] : [],
     },
     onCluster,
   );
-
   const controlPlane: ControlPlaneHandle = {
     version: istio.version,
     revision: istio.revision,
@@ -79,55 +60,24 @@ export = (): StackOutputs => {
     ready: istio.ready,
     meshConfig: { extensionProviders: [] },
   };
-  const ingress = new Ingress("ingress", { config: cfg, handles: { cluster, controlPlane } }, onCluster);
-  const gateway = ingress.handle;
-
-  // 5. Application namespaces enrolled for sidecar injection by this revision.
   new MeshNamespaces(
     "mesh-namespaces",
-    { revision: istio.revision, namespaces: cfg.meshNamespaces },
+    { revision: istio.revision, namespaces: config.meshNamespaces },
     { ...onCluster, dependsOn: istio.ready },
   );
-  const monitoring = cfg.observability;
-
-  // 7. Observability: Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, mesh tracing, the monitoring
-  // host's routes.
-  const observability = monitoring
-    ? new Observability(
-        "observability",
-        {
-          config: monitoring,
-          revision: istio.revision,
-          istioVersion: istio.version,
-          gatewayRef: gateway.ref,
-          gateway: {
-            namespace: gateway.namespace,
-            name: gateway.name,
-            selector: gateway.selector,
-            namespaceReady: gateway.namespaceReady,
-          },
-          gatewayAddress: cfg.staticIp.expectedAddress,
-          controlPlane: istio.ready,
-        },
-        onCluster,
-      )
-    : undefined;
+  const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane } }).handle;
+  const observability = Observability.ifEnabled("observability", {
+    config,
+    handles: { cluster, controlPlane, gateway },
+  });
 
   return {
-    [ENVIRONMENT_OUTPUT]: cfg.environment,
+    [ENVIRONMENT_OUTPUT]: config.environment,
     ingressIp: gateway.address,
     ingressHosts: gateway.hosts,
-    istioVersion: istio.version,
-    istioRevision: istio.revision,
-    ...(cluster instanceof AksCluster ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
-    ...(observability
-      ? {
-          monitoringUrls: observability.urls,
-          grafanaAdminPassword: pulumi.secret(observability.grafanaAdminPassword),
-          ...(observability.kialiLoginTokenSecret
-            ? { kialiLoginTokenSecret: observability.kialiLoginTokenSecret }
-            : {}),
-        }
-      : {}),
+    istioVersion: controlPlane.version,
+    istioRevision: controlPlane.revision,
+    ...(cluster.created ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
+    ...(observability?.outputs ?? {}),
   };
 };

@@ -42,6 +42,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly nodeResourceGroup: pulumi.Output<string>;
   readonly identityPrincipalId: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
+  readonly created = true;
   /** The Kubernetes version the stack asks AKS for (config cluster.create.kubernetesVersion). */
   readonly kubernetesVersion: pulumi.Output<string>;
 

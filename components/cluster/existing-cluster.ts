@@ -28,6 +28,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
   readonly nodeResourceGroup: pulumi.Output<string>;
   readonly identityPrincipalId: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
+  readonly created = false;
   /**
    * The Kubernetes version the cluster runs, from the cluster read (currentKubernetesVersion, the full patch; else
    * kubernetesVersion). Registered as an output so the pack can check it against Istio's support table.

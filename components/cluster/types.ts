@@ -15,4 +15,6 @@ export interface ClusterHandle {
   readonly kubernetesVersion: pulumi.Output<string>;
   /** Kubeconfig, a secret; exported only when this stack created the cluster. */
   readonly kubeconfig: pulumi.Output<string>;
+  /** Whether this stack created the cluster (cluster.mode create) rather than only reading it. */
+  readonly created: boolean;
 }

@@ -46,7 +46,7 @@ export class Ingress extends pulumi.ComponentResource {
   readonly staticIp: StaticIp;
 
   constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("aks-mesh:ingress:Ingress", name, {}, opts);
+    super("aks-mesh:ingress:Ingress", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
     const { config, handles } = args;
     const { cluster, controlPlane } = handles;
     const wasTopLevel = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };

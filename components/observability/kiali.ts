@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Resources } from "../../config";
 import { meshLabels } from "../shared";
-import { ISTIO_NAMESPACE } from "../istio";
 import { sidecarLabels } from "./mesh";
 import { ENDPOINTS, internalUrl } from "./paths";
 import { pinnedRelease } from "./release";
@@ -14,6 +13,8 @@ export interface KialiArgs {
   host: string;
   https: boolean;
   revision: string;
+  /** istiod's namespace, the mesh root namespace (the control plane's handle). */
+  istioNamespace: string;
   resources: Resources;
   /** observability.kiali.auth: "token" (default) or "openid". Never anonymous. */
   auth: "token" | "openid";
@@ -118,7 +119,7 @@ export class Kiali extends pulumi.ComponentResource {
       },
       external_services: {
         custom_dashboards: { enabled: true },
-        istio: { root_namespace: ISTIO_NAMESPACE },
+        istio: { root_namespace: args.istioNamespace },
         prometheus: { url: internalUrl("prometheus", namespace) },
         grafana: {
           enabled: true,
@@ -146,7 +147,7 @@ export class Kiali extends pulumi.ComponentResource {
           use_grpc: false,
         },
       },
-      istio_namespace: ISTIO_NAMESPACE,
+      istio_namespace: args.istioNamespace,
       // Overridden at start by the mounted signing-key Secret; a fixed string keeps the chart from rendering a
       // random key (and a config checksum change) on every upgrade.
       login_token: { signing_key: `secret:${SIGNING_KEY_SECRET}:value.txt` },

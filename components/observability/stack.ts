@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KIALI_GRAFANA_LOGIN, type ObservabilityConfig } from "../../config";
-import { ISTIO_NAMESPACE, REVISION_LABEL } from "../istio";
+import { KIALI_GRAFANA_LOGIN, type MeshConfig } from "../../config";
+import { REVISION_LABEL } from "../../policy/contract";
+import type { ClusterHandle } from "../cluster";
+import type { GatewayHandle } from "../ingress/handle";
+import type { ControlPlaneHandle } from "../istio/handle";
 import { meshLabels } from "../shared";
 import { LogShipper } from "./alloy";
 import { Grafana } from "./grafana";
@@ -15,26 +18,16 @@ import { MonitoringRoutes } from "./routes";
 import { MeshTracing } from "./tracing";
 
 export interface ObservabilityArgs {
-  /** The validated aks-mesh:observability section with its secrets. */
-  config: ObservabilityConfig;
-  /** Control-plane revision: the label that gives Grafana and Kiali their sidecar. */
-  revision: string;
-  /** Istio version: Grafana provisions that version's dashboards. */
-  istioVersion: string;
-  /** The public Gateway ("<namespace>/<name>") the monitoring host is a server of. */
-  gatewayRef: string;
-  /** The ingress gateway workload: alerts watch it, "jwt" exposure is enforced on it. */
-  gateway: {
-    namespace: string;
-    name: string;
-    selector: Record<string, string>;
-    /** The gateway Namespace when the stack creates it: objects placed there wait for it (IngressGateway.namespaceReady). */
-    namespaceReady?: pulumi.Resource[];
+  /** The validated stack config; this area reads its observability section (with its secrets). */
+  config: MeshConfig;
+  handles: {
+    /** The cluster whose Kubernetes provider every object of the area uses. */
+    cluster: ClusterHandle;
+    /** istiod: the injection revision Grafana and Kiali get their sidecar from, its version's dashboards, its namespace. */
+    controlPlane: ControlPlaneHandle;
+    /** The ingress: the public Gateway the monitoring host is a server of; alerts watch its workload and address. */
+    gateway: GatewayHandle;
   };
-  /** The address the gateway Service must hold (config staticIp.expectedAddress), for IngressGatewayIpUnreachable. */
-  gatewayAddress?: string;
-  /** Everything that must be ready first: istiod (injection webhook, Istio CRDs). */
-  controlPlane: pulumi.Resource[];
 }
 
 /**
@@ -50,10 +43,35 @@ export class Observability extends pulumi.ComponentResource {
   readonly grafanaAdminPassword: pulumi.Output<string>;
   /** Secret holding Kiali's long-lived login token, with the "token" strategy. */
   readonly kialiLoginTokenSecret?: string;
+  /** The stack outputs of this area (README "Stack outputs"); the admin password as a secret. */
+  readonly outputs: {
+    monitoringUrls: Partial<Record<RoutedTool, string>>;
+    grafanaAdminPassword: pulumi.Output<string>;
+    kialiLoginTokenSecret?: string;
+  };
+
+  /** The area when the stack enables it (config observability), else nothing. */
+  static ifEnabled(
+    name: string,
+    args: ObservabilityArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ): Observability | undefined {
+    return args.config.observability ? new Observability(name, args, opts) : undefined;
+  }
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("aks-mesh:observability:Observability", name, {}, opts);
-    const c = args.config;
+    super(
+      "aks-mesh:observability:Observability",
+      name,
+      {},
+      {
+        ...opts,
+        providers: [args.handles.cluster.provider],
+      },
+    );
+    const c = args.config.observability;
+    if (!c) throw new Error(`Observability ${name}: config observability is not enabled (use Observability.ifEnabled)`);
+    const { controlPlane, gateway } = args.handles;
     this.namespace = c.namespace;
     const https = c.tls !== undefined;
     const publicBase = `${https ? "https" : "http"}://${c.host}`;
@@ -61,12 +79,17 @@ export class Observability extends pulumi.ComponentResource {
 
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: c.namespace, labels: meshLabels("observability", { [REVISION_LABEL]: args.revision }) } },
+      {
+        metadata: {
+          name: c.namespace,
+          labels: meshLabels("observability", { [REVISION_LABEL]: controlPlane.injectionRevision }),
+        },
+      },
       { parent: this },
     );
     // The namespace is enrolled, so every release waits for the injection webhook, even those whose pods opt out.
-    const inNamespace = { parent: this, dependsOn: [ns, ...args.controlPlane] };
-    const common = { namespace: c.namespace, revision: args.revision, timeoutSeconds };
+    const inNamespace = { parent: this, dependsOn: [ns, ...controlPlane.ready] };
+    const common = { namespace: c.namespace, revision: controlPlane.injectionRevision, timeoutSeconds };
 
     new Prometheus(
       `${name}-prometheus`,
@@ -80,9 +103,9 @@ export class Observability extends pulumi.ComponentResource {
         storageClass: c.storageClass,
         alerts: {
           thresholds: c.alerts,
-          gateway: { namespace: args.gateway.namespace, name: args.gateway.name },
-          gatewayAddress: args.gatewayAddress,
-          istioNamespace: ISTIO_NAMESPACE,
+          gateway: { namespace: gateway.namespace, name: gateway.name },
+          gatewayAddress: gateway.expectedAddress,
+          istioNamespace: controlPlane.namespace,
           runbookBaseUrl: c.alerts.runbookBaseUrl,
         },
         slack: { channel: c.alerts.slackChannel, webhookUrl: c.secrets.slackWebhookUrl },
@@ -101,7 +124,7 @@ export class Observability extends pulumi.ComponentResource {
         ...common,
         host: c.host,
         https,
-        istioVersion: args.istioVersion,
+        istioVersion: controlPlane.version,
         ...c.grafana,
         storageClass: c.storageClass,
         lokiUrl: lokiUrl(c.loki.mode, c.namespace),
@@ -118,7 +141,7 @@ export class Observability extends pulumi.ComponentResource {
         login: KIALI_GRAFANA_LOGIN,
         secretName: "kiali-grafana-password",
         grafanaUrl: internalUrl("grafana", c.namespace),
-        revision: args.revision,
+        revision: controlPlane.injectionRevision,
         grafana: grafana.release,
       },
       inNamespace,
@@ -130,6 +153,7 @@ export class Observability extends pulumi.ComponentResource {
         ...common,
         host: c.host,
         https,
+        istioNamespace: controlPlane.namespace,
         resources: c.kiali.resources,
         auth: c.kiali.auth,
         openid: c.kiali.openid,
@@ -146,8 +170,8 @@ export class Observability extends pulumi.ComponentResource {
 
     new MeshTracing(
       `${name}-tracing`,
-      { samplingPercentage: c.tracing.samplingPercentage },
-      { parent: this, dependsOn: args.controlPlane },
+      { samplingPercentage: c.tracing.samplingPercentage, rootNamespace: controlPlane.namespace },
+      { parent: this, dependsOn: controlPlane.ready },
     );
 
     const routes = new MonitoringRoutes(
@@ -155,17 +179,22 @@ export class Observability extends pulumi.ComponentResource {
       {
         namespace: c.namespace,
         host: c.host,
-        gatewayRef: args.gatewayRef,
+        gatewayRef: gateway.ref,
         prometheus: c.prometheus.expose,
         alertmanager: c.alertmanager.expose,
         jwt: c.exposeAuth
-          ? { ...c.exposeAuth, gatewayNamespace: args.gateway.namespace, gatewaySelector: args.gateway.selector }
+          ? { ...c.exposeAuth, gatewayNamespace: gateway.namespace, gatewaySelector: gateway.selector }
           : undefined,
       },
       // The JWT objects of "jwt" exposure live in the gateway namespace.
-      { parent: this, dependsOn: [ns, ...args.controlPlane, ...(args.gateway.namespaceReady ?? [])] },
+      { parent: this, dependsOn: [ns, ...controlPlane.ready, ...gateway.namespaceReady] },
     );
     this.urls = Object.fromEntries(routes.tools.map((t) => [t, publicUrl(t, c.host, https)]));
+    this.outputs = {
+      monitoringUrls: this.urls,
+      grafanaAdminPassword: pulumi.secret(this.grafanaAdminPassword),
+      ...(this.kialiLoginTokenSecret ? { kialiLoginTokenSecret: this.kialiLoginTokenSecret } : {}),
+    };
     this.registerOutputs({ urls: this.urls, grafanaAdminPassword: this.grafanaAdminPassword });
   }
 }

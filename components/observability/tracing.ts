@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ISTIO_NAMESPACE, type MeshExtensionProvider } from "../istio";
+import type { MeshExtensionProvider } from "../istio";
 import { istioObject, meshLabels, serviceFqdn } from "../shared";
 import { ENDPOINTS, JAEGER_OTLP_GRPC_PORT } from "./paths";
 
@@ -21,6 +21,8 @@ export function tracingExtensionProvider(monitoringNamespace: string): MeshExten
 export interface MeshTracingArgs {
   /** Percentage of requests sampled at the edge of the mesh (observability.tracing.samplingPercentage). */
   samplingPercentage: number;
+  /** The mesh root namespace (the control plane's handle): a selector-less Telemetry there applies mesh-wide. */
+  rootNamespace: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export class MeshTracing extends pulumi.ComponentResource {
       `${name}-telemetry`,
       {
         name: "mesh-default",
-        namespace: ISTIO_NAMESPACE,
+        namespace: args.rootNamespace,
         labels: meshLabels("observability"),
         spec: {
           tracing: [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: args.samplingPercentage }],

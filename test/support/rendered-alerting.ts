@@ -61,14 +61,19 @@ export async function renderAlerting(dir: string): Promise<RenderedAlerting> {
   };
   const cfg = parseConfig(raw, { project: "aks-mesh", stack: "test" });
   if (!cfg.observability) throw new Error("observability config expected");
+  const { testCluster, testControlPlane, testGateway } = await import("./handles");
   new Observability("obs", {
-    config: cfg.observability,
-    revision: "1-23-4",
-    istioVersion: "1.23.4",
-    gatewayRef: `${GATEWAY.namespace}/public-gateway`,
-    gateway: { ...GATEWAY, selector: { istio: "ingressgateway" } },
-    gatewayAddress: GATEWAY_ADDRESS,
-    controlPlane: [],
+    config: cfg,
+    handles: {
+      cluster: testCluster(),
+      controlPlane: testControlPlane(),
+      gateway: testGateway({
+        ...GATEWAY,
+        ref: `${GATEWAY.namespace}/public-gateway`,
+        selector: { istio: "ingressgateway" },
+        expectedAddress: GATEWAY_ADDRESS,
+      }),
+    },
   });
   await h.settle();
   const release = h.all("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "prometheus");

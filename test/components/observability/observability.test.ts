@@ -31,19 +31,18 @@ beforeAll(async () => {
   const gatewayNamespace = new k8s.core.v1.Namespace("gateway-ns", { metadata: { name: "istio-ingress" } });
   const cfg = parseConfig(raw, { project: "aks-mesh", stack: "test" });
   if (!cfg.observability) throw new Error("observability config expected");
+  const { testCluster, testControlPlane, testGateway } = await import("../../support/handles");
   new Observability("obs", {
-    config: cfg.observability,
-    revision: "1-23-4",
-    istioVersion: "1.23.4",
-    gatewayRef: "istio-ingress/public-gateway",
-    gateway: {
-      namespace: "istio-ingress",
-      name: "istio-ingressgateway",
-      selector: { istio: "ingressgateway" },
-      namespaceReady: [gatewayNamespace],
+    config: cfg,
+    handles: {
+      cluster: testCluster(),
+      controlPlane: testControlPlane(),
+      gateway: testGateway({
+        selector: { istio: "ingressgateway" },
+        namespaceReady: [gatewayNamespace],
+        expectedAddress: "20.249.144.238",
+      }),
     },
-    gatewayAddress: "20.249.144.238",
-    controlPlane: [],
   });
   await h.settle();
 });
