@@ -4,89 +4,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isoDate } from "../policy/compatibility";
-import { createdClusterProblems } from "./compatibility";
-import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from "../policy/contract";
-import { guardrailChecks, revisionOf } from "./guardrails";
-import { closest } from "./suggest";
 import {
-  clusterSection,
-  ingressGatewaySection,
-  ingressSection,
-  istioSection,
-  meshNamespacesSection,
-  outsideMeshNamespacesSection,
-  parsePublicIpId,
-  staticIpSection,
-} from "./sections";
-import {
-  type ObservabilityConfig,
-  observabilityCrossChecks,
-  observabilitySection,
-  resolveObservabilitySecrets,
+  CONFIG_KEYS,
+  crossChecks,
+  type MeshConfig,
+  resolveAreas,
+  rootSchema,
+  secretProblems,
   SECRET_CONFIG_KEYS,
-} from "./observability";
+} from "./areas";
+import { closest } from "./suggest";
 
 export { quantityValue, durationMs } from "./primitives";
 export type { Resources } from "./primitives";
-export type { HostEntry } from "./sections";
+export type { HostEntry } from "./ingress";
 export type { ObservabilityConfig, ObservabilitySecrets } from "./observability";
-export { KIALI_GRAFANA_LOGIN, SECRET_CONFIG_KEYS } from "./observability";
+export { KIALI_GRAFANA_LOGIN } from "./observability";
+export { CONFIG_KEYS, rootSchema, SECRET_CONFIG_KEYS } from "./areas";
+export type { MeshConfig } from "./areas";
 
 /** Config namespace: the project name, as Pulumi prefixes project keys with it. */
 export const CONFIG_NAMESPACE = "aks-mesh";
 
-/** Every top-level key of the namespace; anything else in a stack file is a typo. */
-export const rootSchema = z.strictObject({
-  environment: z
-    .enum(ENVIRONMENTS)
-    .default(DEFAULT_ENVIRONMENT)
-    .describe(
-      'What the stack runs: "production" (the default) or "development". It picks the policy levels ' +
-        "(policy/<environment>.json) and, in production, refuses what a live mesh must not get: an unpinned " +
-        "istio.revision, a single gateway replica or no PodDisruptionBudget, a host without TLS, Grafana's anonymous viewer.",
-    ),
-  cluster: clusterSection,
-  staticIp: staticIpSection.prefault({}),
-  istio: istioSection.prefault({}),
-  ingressGateway: ingressGatewaySection.prefault({}),
-  ingress: ingressSection.prefault({}),
-  meshNamespaces: meshNamespacesSection.default([]),
-  outsideMeshNamespaces: outsideMeshNamespacesSection.default([]),
-  observability: observabilitySection.optional(),
-});
-type Root = z.infer<typeof rootSchema>;
-
-/** Keys whose value is a plain string in the stack file; all others hold YAML objects or lists. */
-const STRING_KEYS = new Set<string>(["environment"]);
-
-/** Secret string keys (config/observability.ts): validated apart, so no message can ever print their value. */
 const SECRET_KEYS: readonly string[] = Object.keys(SECRET_CONFIG_KEYS);
-
-export const CONFIG_KEYS: readonly string[] = [...Object.keys(rootSchema.shape), ...SECRET_KEYS];
-
-/** The validated configuration, with every default and derived value filled in. */
-export interface MeshConfig {
-  readonly project: string;
-  readonly stack: string;
-  /** production or development (config environment): the policy levels and the production guardrails. */
-  readonly environment: Root["environment"];
-  readonly cluster: Root["cluster"];
-  readonly staticIp: Root["staticIp"] & {
-    /** Name of the IP (configured, derived from the adopted id, or the default). */
-    readonly name: string;
-    /** Whether the cluster identity gets Network Contributor on the IP's resource group. */
-    readonly grantNetworkContributor: boolean;
-    /** The adopted IP's resource group and name, when adopting. */
-    readonly adopt?: { readonly resourceId: string; readonly resourceGroup: string; readonly name: string };
-  };
-  readonly istio: Root["istio"] & { readonly revision: string };
-  readonly ingressGateway: Root["ingressGateway"];
-  readonly ingress: Root["ingress"];
-  readonly meshNamespaces: Root["meshNamespaces"];
-  readonly outsideMeshNamespaces: Root["outsideMeshNamespaces"];
-  /** The observability layer with its secrets; undefined when the section is absent or enabled: false. */
-  readonly observability?: ObservabilityConfig;
-}
 
 /** Raised for invalid configuration; a RunError, so Pulumi prints the message without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -156,7 +96,7 @@ export function parseConfig(
       secrets[key] = text;
       continue;
     }
-    if (STRING_KEYS.has(key)) {
+    if (isPlainString(key)) {
       values[key] = text;
       continue;
     }
@@ -174,45 +114,14 @@ export function parseConfig(
       problems.push(describeIssue(issue, values));
     }
   }
-  const resolved = resolveObservabilitySecrets(parsed.data?.observability, secrets, (k) => `${prefix}${k}`);
-  problems.push(...resolved.problems);
+  const key = (path: string) => `${prefix}${path}`;
+  problems.push(...secretProblems(parsed.data, secrets, key));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
 
   const root = parsed.data;
-  const cross = [
-    ...crossChecks(root, ctx.today ?? isoDate(new Date())),
-    ...guardrailChecks(root, (path) => `${prefix}${path}`),
-  ];
+  const cross = crossChecks(root, { key, today: ctx.today ?? isoDate(new Date()) });
   if (cross.length > 0) throw new ConfigError(ctx.stack, cross);
-
-  const adopted = root.staticIp.adoptResourceId ? parsePublicIpId(root.staticIp.adoptResourceId) : undefined;
-  return {
-    project: ctx.project,
-    stack: ctx.stack,
-    environment: root.environment,
-    cluster: root.cluster,
-    staticIp: {
-      ...root.staticIp,
-      name: adopted?.name ?? root.staticIp.name ?? `pip-${ctx.project}-${ctx.stack}-ingress`,
-      resourceGroup: adopted?.resourceGroup ?? root.staticIp.resourceGroup,
-      // An adopted IP's load balancer already holds the grant: creating a second one fails with RoleAssignmentExists.
-      grantNetworkContributor:
-        root.staticIp.grantNetworkContributor ??
-        (root.staticIp.adoptRoleAssignment !== undefined ||
-          (adopted === undefined && root.staticIp.resourceGroup !== undefined)),
-      ...(adopted && root.staticIp.adoptResourceId
-        ? { adopt: { resourceId: root.staticIp.adoptResourceId, ...adopted } }
-        : {}),
-    },
-    istio: { ...root.istio, revision: root.istio.revision ?? revisionOf(root.istio.version) },
-    ingressGateway: root.ingressGateway,
-    ingress: root.ingress,
-    meshNamespaces: root.meshNamespaces,
-    outsideMeshNamespaces: root.outsideMeshNamespaces,
-    ...(root.observability?.enabled && resolved.secrets
-      ? { observability: { ...root.observability, secrets: resolved.secrets } }
-      : {}),
-  };
+  return resolveAreas(root, secrets, ctx);
 }
 
 /** Reads and validates the running stack's configuration. Call once, from index.ts, before any resource. */
@@ -220,74 +129,13 @@ export function loadConfig(): MeshConfig {
   return parseConfig(pulumi.runtime.allConfig(), { project: pulumi.getProject(), stack: pulumi.getStack() });
 }
 
-/** Rules that span sections. Each message names the key to change. */
-function crossChecks(root: Root, today: string): string[] {
-  const problems: string[] = [];
-  const k = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
-  if (root.cluster.mode === "create" && root.cluster.create) {
-    problems.push(...createdClusterProblems(root.cluster.create, root.istio.version, today, k));
-  }
-  const zone = root.staticIp.dns?.zoneName;
-  if (zone) {
-    root.ingress.hosts.forEach((h, i) => {
-      if (h.host !== zone && !h.host.endsWith(`.${zone}`)) {
-        problems.push(
-          `${k(`ingress.hosts[${i}].host`)}: "${h.host}" is not in the DNS zone "${zone}" (${k("staticIp.dns.zoneName")}); ` +
-            "remove staticIp.dns or serve only hosts of that zone",
-        );
-      }
-    });
-  }
-  problems.push(...certificateChecks(root, k));
-  root.meshNamespaces.forEach((ns, i) => {
-    if (ns.name === root.ingressGateway.namespace) {
-      problems.push(
-        `${k(`meshNamespaces[${i}].name`)}: "${ns.name}" is the ingress gateway namespace (${k("ingressGateway.namespace")}); ` +
-          "the gateway is injected by its own template and must not be listed",
-      );
-    }
-  });
-  problems.push(
-    ...observabilityCrossChecks(
-      root.observability,
-      {
-        appHosts: root.ingress.hosts.map((h) => h.host),
-        meshNamespaces: root.meshNamespaces.map((n) => n.name),
-        gatewayNamespace: root.ingressGateway.namespace,
-        dnsZone: zone,
-      },
-      k,
-    ),
-  );
-  return problems;
-}
-
 /**
- * Every certificate a host serves must already be in the gateway's namespace: Istio resolves a Gateway's
- * credentialName in the namespace of the gateway workload (istio.io analyzer IST0161 InvalidGatewayCredential; 1.23
- * docs/ops/integrations/certmanager: the Certificate goes "in the same namespace as the istio-ingressgateway
- * deployment"), so HTTPS would fail on the first request otherwise. The program never
- * copies a certificate itself (the private key would land in the state and miss every renewal): the stack file states
- * where each Secret is, and this refuses a gateway namespace that lacks one.
+ * Whether a key's value is plain text in the stack file (its schema is a string or an enum); every other key holds a
+ * YAML object or list, which Pulumi hands over as JSON text.
  */
-function certificateChecks(root: Root, k: (path: string) => string): string[] {
-  const gatewayNs = root.ingressGateway.namespace;
-  const uses: [string, string][] = root.ingress.hosts.flatMap((h, i): [string, string][] =>
-    h.tls ? [[`ingress.hosts[${i}].tls.credentialName`, h.tls.credentialName]] : [],
-  );
-  const monitoringTls = root.observability?.enabled ? root.observability.tls : undefined;
-  if (monitoringTls) uses.push(["observability.tls.credentialName", monitoringTls.credentialName]);
-  return uses.flatMap(([key, secret]) => {
-    const present = root.ingress.tlsSecrets[secret] ?? [];
-    if (present.includes(gatewayNs)) return [];
-    return [
-      `${k(key)}: the gateway runs in namespace "${gatewayNs}" (${k("ingressGateway.namespace")}) and reads TLS ` +
-        `Secret "${secret}" there, but ${k(`ingress.tlsSecrets.${secret}`)} ` +
-        (present.length > 0 ? `lists only ${present.map((n) => `"${n}"`).join(", ")}` : "does not list it anywhere") +
-        `. Put the certificate in "${gatewayNs}" first (README, adopting production: certificates) and add ` +
-        `"${gatewayNs}" to that list, or run the gateway where the Secret is.`,
-    ];
-  });
+function isPlainString(key: string): boolean {
+  const schema = unwrap((rootSchema.shape as Record<string, z.core.$ZodType>)[key] ?? z.never());
+  return schema instanceof z.ZodString || schema instanceof z.ZodEnum;
 }
 
 /** One line per zod issue: the full config key path, then what is wrong in the user's terms. */

@@ -1,8 +1,11 @@
 // The `aks-mesh:observability` section (Prometheus + Alertmanager, Grafana, Loki + Alloy, Jaeger, Kiali, the
 // monitoring host, alerts) and the secret keys it reads. Every default is small on purpose: the hand-built stack was
 // over-provisioned and the user cut it by 70%, so these are sized for one small cluster and raised per stack.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { ConfigArea, Parsed, SecretKey } from "./area";
+import type { ingressKeys } from "./ingress";
+import type { meshKeys } from "./mesh";
 import { dnsLabel, hostName, quantity, quantityValue, resources, whenFieldsValid } from "./primitives";
 
 /** A Prometheus/Loki duration: "30s", "15m", "12h", "7d", "2w". */
@@ -303,18 +306,8 @@ function unitBytes(size: string): number {
   return { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }[unit] ?? 1;
 }
 
-/** A secret top-level key: declared here once, read as a Pulumi secret, never printed. */
-export interface SecretKey {
-  /** What the value is, for Pulumi.yaml and error messages. */
-  description: string;
-  /** A syntactically valid stand-in: the offline plan uses it when a stack does not set the key. */
-  example: string;
-  /** Why a value is malformed, in words that never include the value; undefined when it is fine. */
-  check(value: string): string | undefined;
-}
-
 /** The secret keys of this layer (`aks-mesh:<key>`), each a Pulumi secret string. */
-export const SECRET_CONFIG_KEYS: Readonly<Record<string, SecretKey>> = {
+export const OBSERVABILITY_SECRETS: Readonly<Record<string, SecretKey>> = {
   slackWebhookUrl: {
     description: "Slack incoming-webhook URL Alertmanager posts alerts to (pulumi config set --secret slackWebhookUrl)",
     example: "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
@@ -344,52 +337,64 @@ export interface ObservabilitySecrets {
 
 export type ObservabilityConfig = ObservabilitySection & { readonly secrets: ObservabilitySecrets };
 
-/**
- * Validates the secret keys against the section and turns them into secret Outputs. Problems name the key and never
- * the value. Keys the section does not need are ignored (the offline plan supplies every declared one).
- */
-export function resolveObservabilitySecrets(
-  section: ObservabilitySection | undefined,
-  raw: Readonly<Record<string, string>>,
-  key: (name: string) => string,
-): { secrets?: ObservabilitySecrets; problems: string[] } {
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(raw)) {
-    const why = SECRET_CONFIG_KEYS[name]?.check(value);
-    if (why) problems.push(`${key(name)}: ${why} (value not shown: it is a secret)`);
+export const observabilityKeys = { observability: observabilitySection.optional() };
+
+/** What the area's rules read: its section, and the hosts and namespaces it must not collide with. */
+type ObservabilityInput = Parsed<typeof observabilityKeys> &
+  Pick<Parsed<typeof ingressKeys>, "ingress" | "ingressGateway" | "staticIp"> &
+  Pick<Parsed<typeof meshKeys>, "meshNamespaces">;
+
+export const observabilityArea: ConfigArea<
+  typeof observabilityKeys,
+  ObservabilityInput,
+  {
+    /** The observability layer with its secrets; undefined when the section is absent or enabled: false. */
+    observability?: ObservabilityConfig;
   }
-  if (!section?.enabled) return { problems };
-  const secret = (name: string) => (raw[name] !== undefined ? pulumi.secret(raw[name]) : undefined);
-  const slack = secret("slackWebhookUrl");
-  if (!slack) {
-    problems.push(
-      `${key("slackWebhookUrl")}: is required when observability is enabled; set it with ` +
-        "`pulumi config set --secret slackWebhookUrl <url>`",
-    );
-  }
-  if (section.kiali.auth === "openid" && raw.kialiOidcClientSecret === undefined) {
-    problems.push(`${key("kialiOidcClientSecret")}: is required when observability.kiali.auth is "openid"`);
-  }
-  if (!slack || problems.length > 0) return { problems };
-  const email = section.alerts.email ? secret("alertEmailPassword") : undefined;
-  const oidc = section.kiali.auth === "openid" ? secret("kialiOidcClientSecret") : undefined;
-  return {
-    problems,
-    secrets: {
-      slackWebhookUrl: slack,
-      ...(email ? { alertEmailPassword: email } : {}),
-      ...(oidc ? { kialiOidcClientSecret: oidc } : {}),
-    },
-  };
-}
+> = {
+  keys: observabilityKeys,
+  secrets: OBSERVABILITY_SECRETS,
+  requiredSecrets: ({ observability: o }): Record<string, string> => {
+    if (!o?.enabled) return {};
+    return {
+      slackWebhookUrl:
+        "is required when observability is enabled; set it with `pulumi config set --secret slackWebhookUrl <url>`",
+      ...(o.kiali.auth === "openid"
+        ? { kialiOidcClientSecret: 'is required when observability.kiali.auth is "openid"' }
+        : {}),
+    };
+  },
+  crossChecks: (root, { key }) => crossChecks(root, key),
+  resolve: ({ observability: o }, { secrets }) => {
+    if (!o?.enabled) return {};
+    const slackWebhookUrl = secrets.slackWebhookUrl;
+    // requiredSecrets refused the config without it, so this is only the compiler's proof.
+    if (!slackWebhookUrl) throw new Error("observability: slackWebhookUrl was not checked");
+    const email = o.alerts.email ? secrets.alertEmailPassword : undefined;
+    const oidc = o.kiali.auth === "openid" ? secrets.kialiOidcClientSecret : undefined;
+    return {
+      observability: {
+        ...o,
+        secrets: {
+          slackWebhookUrl,
+          ...(email ? { alertEmailPassword: email } : {}),
+          ...(oidc ? { kialiOidcClientSecret: oidc } : {}),
+        },
+      },
+    };
+  },
+};
 
 /** Rules between this section and the others; each message names the key to change. */
-export function observabilityCrossChecks(
-  o: ObservabilitySection | undefined,
-  others: { appHosts: string[]; meshNamespaces: string[]; gatewayNamespace: string; dnsZone?: string },
-  key: (path: string) => string,
-): string[] {
+function crossChecks(root: ObservabilityInput, key: (path: string) => string): string[] {
+  const o = root.observability;
   if (!o?.enabled) return [];
+  const others = {
+    appHosts: root.ingress.hosts.map((h) => h.host),
+    meshNamespaces: root.meshNamespaces.map((n) => n.name),
+    gatewayNamespace: root.ingressGateway.namespace,
+    dnsZone: root.staticIp.dns?.zoneName,
+  };
   const problems: string[] = [];
   if (others.appHosts.includes(o.host)) {
     problems.push(

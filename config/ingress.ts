@@ -1,9 +1,8 @@
-// One schema per config section (a top-level `aks-mesh:<section>` key of Pulumi.<stack>.yaml). Every field carries its
-// meaning (`.describe`) and default here, and only here: components receive the parsed values and never read
-// pulumi.Config, and the README's configuration reference is generated from these schemas (npm run docs:config).
-// Later areas (security, traffic, delivery, ops) add one section each.
+// Area "ingress" (components/ingress): `aks-mesh:staticIp`, `aks-mesh:ingressGateway` and `aks-mesh:ingress`, the
+// public entry of the mesh: its IP, the gateway workload, the hosts and their routes.
 import { z } from "zod";
-import { istioVersionProblem } from "./compatibility";
+import type { ConfigArea, Parsed } from "./area";
+import type { observabilityKeys } from "./observability";
 import {
   azureName,
   cidr,
@@ -13,94 +12,8 @@ import {
   ipv4,
   resourceGroupName,
   resources,
-  semver,
   whenFieldsValid,
 } from "./primitives";
-
-export const clusterSection = z
-  .strictObject({
-    mode: z
-      .enum(["existing", "create"])
-      .default("existing")
-      .describe('"existing": read the cluster by resource group and name; "create": create it (fresh environments).'),
-    resourceGroup: resourceGroupName.describe('Resource group of the cluster (created in mode "create").'),
-    name: azureName.describe("Name of the AKS managed cluster."),
-    credentials: z
-      .enum(["user", "admin", "context"])
-      .default("user")
-      .describe(
-        'How the Kubernetes provider authenticates: "user" — the cluster-user kubeconfig (kubelogin on Entra ID ' +
-          'clusters); "admin" — the local admin kubeconfig (local accounts only); "context" — the ambient kubeconfig ' +
-          "of the machine running Pulumi, with kubeconfigContext.",
-      ),
-    kubeloginMode: z
-      .enum(["azurecli", "workloadidentity", "msi", "spn"])
-      .default("azurecli")
-      .describe('kubelogin login mode for "user" credentials on Entra ID clusters (kubelogin get-token --login).'),
-    kubeconfigContext: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Context of the ambient kubeconfig, with credentials "context".'),
-    upsertExistingObjects: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Let the Kubernetes provider adopt objects that already exist (provider upsertExistingObjects). Only for the " +
-          "one pulumi up that takes over a hand-installed mesh.",
-      ),
-    create: z
-      .strictObject({
-        location: z
-          .string()
-          .regex(/^[a-z0-9]+$/, 'must be an Azure region name such as "koreacentral"')
-          .describe("Azure region."),
-        kubernetesVersion: z
-          .string()
-          .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.32"')
-          .describe(
-            'Kubernetes version, "1.32" or "1.32.7". It must be one that istio.version supports and AKS offers on the ' +
-              'day of the run (the table in policy/compatibility.ts; see "Kubernetes and Istio versions").',
-          ),
-        nodeCount: z.int().min(1).max(100).default(2).describe("Nodes in the system pool."),
-        vmSize: z.string().min(1).default("Standard_D4s_v5").describe("VM size of the system pool."),
-        zones: z
-          .array(z.enum(["1", "2", "3"]))
-          .default([])
-          .describe("Availability zones of the system pool; [] for regions without zones."),
-        tier: z
-          .enum(["Free", "Standard", "Premium"])
-          .default("Free")
-          .describe(
-            "AKS pricing tier; Standard adds the API server SLA; Premium adds long-term support (needed by supportPlan AKSLongTermSupport).",
-          ),
-        supportPlan: z
-          .enum(["KubernetesOfficial", "AKSLongTermSupport"])
-          .default("KubernetesOfficial")
-          .describe(
-            "AKS support plan (ManagedCluster supportPlan). AKSLongTermSupport keeps a Kubernetes version a second year after " +
-              "its community support ends; it needs tier Premium.",
-          ),
-      })
-      .optional()
-      .describe('Settings of the cluster to create, for mode "create".'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.mode === "create" && !c.create) {
-      ctx.addIssue({ code: "custom", path: ["create"], message: 'is required when mode is "create"' });
-    }
-    if (c.mode === "existing" && c.create) {
-      ctx.addIssue({ code: "custom", path: ["create"], message: 'is only valid when mode is "create"' });
-    }
-    if (c.credentials === "context" && !c.kubeconfigContext) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["kubeconfigContext"],
-        message: 'is required when credentials is "context"',
-      });
-    }
-  }, whenFieldsValid)
-  .describe("Where the mesh runs: an existing AKS cluster (default), or one this stack creates.");
 
 const PUBLIC_IP_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/([-\w.()]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([-\w.]+)$/;
@@ -247,85 +160,6 @@ export const staticIpSection = z
   }, whenFieldsValid)
   .describe("The Standard static public IP the ingress gateway's load balancer answers on (always protected).");
 
-export const istioSection = z
-  .strictObject({
-    version: semver
-      .superRefine((v, ctx) => {
-        if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(v)) return; // the format error above already says what is wrong
-        const problem = istioVersionProblem(v);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      })
-      .default("1.23.4")
-      .describe(
-        "Istio version: the chart versions and the proxy image tag. One of the minors of the compatibility table " +
-          "(policy/compatibility.ts), which says which Kubernetes versions each supports.",
-      ),
-    revision: dnsLabel
-      .optional()
-      .describe(
-        'Control-plane revision: the version with dashes ("1-23-4"), its default. Set it to pin the running revision ' +
-          "(required in production): a version that is not the revision's is then refused, since it would upgrade " +
-          "that revision and every sidecar in one pulumi up.",
-      ),
-    chartRepository: z
-      .url({ message: "must be a URL" })
-      .default("https://istio-release.storage.googleapis.com/charts")
-      .describe("Helm repository of the Istio charts."),
-    hub: z
-      .string()
-      .min(1)
-      .default("docker.io/istio")
-      .describe(
-        "Image registry of istiod and the proxies (global.hub). Another registry than Istio's (an ACR mirror) must be " +
-          "allowed in policy istio-image-hub-allowed's allowedHubs; production stacks run that policy mandatory.",
-      ),
-    outboundTrafficPolicy: z
-      .enum(["ALLOW_ANY", "REGISTRY_ONLY"])
-      .default("ALLOW_ANY")
-      .describe("meshConfig.outboundTrafficPolicy.mode: REGISTRY_ONLY blocks hosts the mesh does not know."),
-    accessLog: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe("Envoy access logs on stdout (meshConfig.accessLogFile)."),
-        encoding: z
-          .enum(["TEXT", "JSON"])
-          .default("JSON")
-          .describe(
-            "meshConfig.accessLogEncoding. JSON is parsed by Loki without a regex, and its lines carry trace_id (links to Jaeger).",
-          ),
-      })
-      .prefault({})
-      .describe("Envoy access logs."),
-    pilot: z
-      .strictObject({
-        minReplicas: z.int().min(1).default(1).describe("istiod replicas (pilot.replicaCount, autoscaleMin)."),
-        maxReplicas: z.int().min(1).default(5).describe("istiod autoscaling ceiling (pilot.autoscaleMax)."),
-        resources: resources
-          .default({ requests: { cpu: "500m", memory: "2Gi" } })
-          .describe("istiod container resources (pilot.resources)."),
-      })
-      .prefault({})
-      .refine((p) => p.maxReplicas >= p.minReplicas, {
-        message: "maxReplicas must be at least minReplicas",
-        ...whenFieldsValid,
-      })
-      .describe("istiod sizing."),
-    proxy: z
-      .strictObject({
-        resources: resources
-          .default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1Gi" } })
-          .describe("Sidecar resources (global.proxy.resources): requests 100m/128Mi, memory limit 1Gi by default."),
-      })
-      .prefault({})
-      .describe("Envoy sidecars."),
-    helmTimeoutSeconds: z
-      .int()
-      .min(60)
-      .max(3600)
-      .default(600)
-      .describe("How long a Helm release may take to become ready."),
-  })
-  .describe("The Istio control plane: Helm releases istio-base and istiod-<revision>.");
-
 export const ingressGatewaySection = z
   .strictObject({
     namespace: dnsLabel
@@ -433,52 +267,95 @@ export const ingressSection = z
   }, whenFieldsValid)
   .describe("Application hosts and routes on the public Gateway (what the NGINX Ingress rules used to do).");
 
-export const meshNamespace = z.strictObject({
-  name: dnsLabel.describe("Namespace name."),
-  existing: z
-    .boolean()
-    .default(true)
-    .describe(
-      "true: the namespace exists and only gets the label (server-side apply patch); false: the stack creates it.",
-    ),
-});
+export const ingressKeys = {
+  staticIp: staticIpSection.prefault({}),
+  ingressGateway: ingressGatewaySection.prefault({}),
+  ingress: ingressSection.prefault({}),
+};
 
-export const meshNamespacesSection = z
-  .array(meshNamespace)
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((ns, i) => {
-      if (seen.has(ns.name))
-        ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${ns.name}" is listed twice` });
-      if (["kube-system", "kube-public", "kube-node-lease", "istio-system"].includes(ns.name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "name"],
-          message: `"${ns.name}" is a system namespace and must not get sidecars`,
-        });
-      }
-      seen.add(ns.name);
-    });
-  })
-  .describe("Application namespaces whose pods get sidecars from this stack's revision (label istio.io/rev).");
+type IngressParsed = Parsed<typeof ingressKeys>;
+/** What the area's rules read: its keys, and the monitoring host it serves beside the application hosts. */
+type IngressInput = IngressParsed & Parsed<typeof observabilityKeys>;
 
-export const outsideMeshNamespacesSection = z
-  .array(
-    z.strictObject({
-      name: dnsLabel.describe("Namespace name."),
-      reason: z.string().min(1).describe("Why its pods run without sidecars (shown to reviewers of the stack file)."),
-    }),
-  )
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((ns, i) => {
-      if (seen.has(ns.name)) {
-        ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${ns.name}" is listed twice` });
-      }
-      seen.add(ns.name);
-    });
-  }, whenFieldsValid)
-  .describe(
-    "Namespaces that stay outside the mesh on purpose (no sidecars), each with its reason. Routes may target them, and " +
-      "the injection policies leave them alone; a route to a namespace in neither list is refused.",
+/** The static IP with its derived values. */
+export type StaticIpConfig = IngressParsed["staticIp"] & {
+  /** Name of the IP (configured, derived from the adopted id, or the default). */
+  readonly name: string;
+  /** Whether the cluster identity gets Network Contributor on the IP's resource group. */
+  readonly grantNetworkContributor: boolean;
+  /** The adopted IP's resource group and name, when adopting. */
+  readonly adopt?: { readonly resourceId: string; readonly resourceGroup: string; readonly name: string };
+};
+
+export const ingressArea: ConfigArea<
+  typeof ingressKeys,
+  IngressInput,
+  {
+    staticIp: StaticIpConfig;
+    ingressGateway: IngressParsed["ingressGateway"];
+    ingress: IngressParsed["ingress"];
+  }
+> = {
+  keys: ingressKeys,
+  crossChecks: (root, { key }) => [...dnsZoneChecks(root, key), ...certificateChecks(root, key)],
+  resolve: (root, ctx) => {
+    const ip = root.staticIp;
+    const adopted = ip.adoptResourceId ? parsePublicIpId(ip.adoptResourceId) : undefined;
+    return {
+      staticIp: {
+        ...ip,
+        name: adopted?.name ?? ip.name ?? `pip-${ctx.project}-${ctx.stack}-ingress`,
+        resourceGroup: adopted?.resourceGroup ?? ip.resourceGroup,
+        // An adopted IP's load balancer already holds the grant: creating a second one fails with RoleAssignmentExists.
+        grantNetworkContributor:
+          ip.grantNetworkContributor ??
+          (ip.adoptRoleAssignment !== undefined || (adopted === undefined && ip.resourceGroup !== undefined)),
+        ...(adopted && ip.adoptResourceId ? { adopt: { resourceId: ip.adoptResourceId, ...adopted } } : {}),
+      },
+      ingressGateway: root.ingressGateway,
+      ingress: root.ingress,
+    };
+  },
+};
+
+/** Every application host must be in the DNS zone the stack publishes records in. */
+function dnsZoneChecks(root: IngressInput, k: (path: string) => string): string[] {
+  const zone = root.staticIp.dns?.zoneName;
+  if (!zone) return [];
+  return root.ingress.hosts.flatMap((h, i) =>
+    h.host !== zone && !h.host.endsWith(`.${zone}`)
+      ? [
+          `${k(`ingress.hosts[${i}].host`)}: "${h.host}" is not in the DNS zone "${zone}" (${k("staticIp.dns.zoneName")}); ` +
+            "remove staticIp.dns or serve only hosts of that zone",
+        ]
+      : [],
   );
+}
+
+/**
+ * Every certificate a host serves must already be in the gateway's namespace: Istio resolves a Gateway's
+ * credentialName in the namespace of the gateway workload (istio.io analyzer IST0161 InvalidGatewayCredential; 1.23
+ * docs/ops/integrations/certmanager: the Certificate goes "in the same namespace as the istio-ingressgateway
+ * deployment"), so HTTPS would fail on the first request otherwise. The program never
+ * copies a certificate itself (the private key would land in the state and miss every renewal): the stack file states
+ * where each Secret is, and this refuses a gateway namespace that lacks one.
+ */
+function certificateChecks(root: IngressInput, k: (path: string) => string): string[] {
+  const gatewayNs = root.ingressGateway.namespace;
+  const uses: [string, string][] = root.ingress.hosts.flatMap((h, i): [string, string][] =>
+    h.tls ? [[`ingress.hosts[${i}].tls.credentialName`, h.tls.credentialName]] : [],
+  );
+  const monitoringTls = root.observability?.enabled ? root.observability.tls : undefined;
+  if (monitoringTls) uses.push(["observability.tls.credentialName", monitoringTls.credentialName]);
+  return uses.flatMap(([key, secret]) => {
+    const present = root.ingress.tlsSecrets[secret] ?? [];
+    if (present.includes(gatewayNs)) return [];
+    return [
+      `${k(key)}: the gateway runs in namespace "${gatewayNs}" (${k("ingressGateway.namespace")}) and reads TLS ` +
+        `Secret "${secret}" there, but ${k(`ingress.tlsSecrets.${secret}`)} ` +
+        (present.length > 0 ? `lists only ${present.map((n) => `"${n}"`).join(", ")}` : "does not list it anywhere") +
+        `. Put the certificate in "${gatewayNs}" first (README, adopting production: certificates) and add ` +
+        `"${gatewayNs}" to that list, or run the gateway where the Secret is.`,
+    ];
+  });
+}

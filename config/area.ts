@@ -1,0 +1,54 @@
+// What one config area declares (config/<area>.ts, mirroring components/<area>/). The registry (config/areas.ts)
+// assembles the root schema, the known keys, the secret keys and the cross-checks from these declarations, so adding
+// an area is one module here and one line there.
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+
+/** The parsed value of a set of top-level keys (optional keys stay optional). */
+export type Parsed<Keys extends z.ZodRawShape> = z.output<z.ZodObject<Keys>>;
+
+/** A secret top-level key: declared once by its area, read as a Pulumi secret, never printed. */
+export interface SecretKey {
+  /** What the value is, for Pulumi.yaml and error messages. */
+  description: string;
+  /** A syntactically valid stand-in: the offline plan uses it when a stack does not set the key. */
+  example: string;
+  /** Why a value is malformed, in words that never include the value; undefined when it is fine. */
+  readonly check: (value: string) => string | undefined;
+}
+
+/** What cross-checks receive besides the parsed config. */
+export interface CheckContext {
+  /** The full name of a key path: "istio.version" -> "aks-mesh:istio.version". */
+  readonly key: (path: string) => string;
+  /** The day AKS must offer a created cluster's Kubernetes version ("YYYY-MM-DD"). */
+  today: string;
+}
+
+/** What resolution receives besides the parsed config. */
+export interface ResolveContext {
+  project: string;
+  stack: string;
+  /** Every secret key the stack sets, as a Pulumi secret Output (its format already checked). */
+  secrets: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+/**
+ * One area of the configuration. `In` is what the area reads of the parsed root (its own keys and any other area's it
+ * relates to); `Out` is its part of the validated `MeshConfig`.
+ */
+export interface ConfigArea<Keys extends z.ZodRawShape, In, Out> {
+  /** Its top-level keys (`aks-mesh:<key>`) and their schemas, with `.describe()` on every field. */
+  readonly keys: Keys;
+  /** Its secret keys (`aks-mesh:<key>`), validated apart so no message can ever print their value. */
+  readonly secrets?: Readonly<Record<string, SecretKey>>;
+  /**
+   * The secret keys the parsed config needs: key -> the problem when it is missing ("is required when ..."). Checked
+   * with the schema, before the cross-checks.
+   */
+  readonly requiredSecrets?: (root: In) => Readonly<Record<string, string>>;
+  /** Rules between its keys and other areas' keys, once every key parsed; each message names the key to change. */
+  readonly crossChecks?: (root: In, ctx: CheckContext) => string[];
+  /** Its part of the validated config: the parsed values with derived ones filled in. Runs only on a valid config. */
+  readonly resolve: (root: In, ctx: ResolveContext) => Out;
+}

@@ -1,0 +1,107 @@
+// Area "cluster" (components/cluster): `aks-mesh:cluster`, where the mesh runs.
+import { z } from "zod";
+import type { ConfigArea, Parsed } from "./area";
+import { createdClusterProblems } from "./compatibility";
+import { azureName, resourceGroupName, whenFieldsValid } from "./primitives";
+import type { istioKeys } from "./istio";
+
+export const clusterSection = z
+  .strictObject({
+    mode: z
+      .enum(["existing", "create"])
+      .default("existing")
+      .describe('"existing": read the cluster by resource group and name; "create": create it (fresh environments).'),
+    resourceGroup: resourceGroupName.describe('Resource group of the cluster (created in mode "create").'),
+    name: azureName.describe("Name of the AKS managed cluster."),
+    credentials: z
+      .enum(["user", "admin", "context"])
+      .default("user")
+      .describe(
+        'How the Kubernetes provider authenticates: "user" — the cluster-user kubeconfig (kubelogin on Entra ID ' +
+          'clusters); "admin" — the local admin kubeconfig (local accounts only); "context" — the ambient kubeconfig ' +
+          "of the machine running Pulumi, with kubeconfigContext.",
+      ),
+    kubeloginMode: z
+      .enum(["azurecli", "workloadidentity", "msi", "spn"])
+      .default("azurecli")
+      .describe('kubelogin login mode for "user" credentials on Entra ID clusters (kubelogin get-token --login).'),
+    kubeconfigContext: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Context of the ambient kubeconfig, with credentials "context".'),
+    upsertExistingObjects: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let the Kubernetes provider adopt objects that already exist (provider upsertExistingObjects). Only for the " +
+          "one pulumi up that takes over a hand-installed mesh.",
+      ),
+    create: z
+      .strictObject({
+        location: z
+          .string()
+          .regex(/^[a-z0-9]+$/, 'must be an Azure region name such as "koreacentral"')
+          .describe("Azure region."),
+        kubernetesVersion: z
+          .string()
+          .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version such as "1.32"')
+          .describe(
+            'Kubernetes version, "1.32" or "1.32.7". It must be one that istio.version supports and AKS offers on the ' +
+              'day of the run (the table in policy/compatibility.ts; see "Kubernetes and Istio versions").',
+          ),
+        nodeCount: z.int().min(1).max(100).default(2).describe("Nodes in the system pool."),
+        vmSize: z.string().min(1).default("Standard_D4s_v5").describe("VM size of the system pool."),
+        zones: z
+          .array(z.enum(["1", "2", "3"]))
+          .default([])
+          .describe("Availability zones of the system pool; [] for regions without zones."),
+        tier: z
+          .enum(["Free", "Standard", "Premium"])
+          .default("Free")
+          .describe(
+            "AKS pricing tier; Standard adds the API server SLA; Premium adds long-term support (needed by supportPlan AKSLongTermSupport).",
+          ),
+        supportPlan: z
+          .enum(["KubernetesOfficial", "AKSLongTermSupport"])
+          .default("KubernetesOfficial")
+          .describe(
+            "AKS support plan (ManagedCluster supportPlan). AKSLongTermSupport keeps a Kubernetes version a second year after " +
+              "its community support ends; it needs tier Premium.",
+          ),
+      })
+      .optional()
+      .describe('Settings of the cluster to create, for mode "create".'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === "create" && !c.create) {
+      ctx.addIssue({ code: "custom", path: ["create"], message: 'is required when mode is "create"' });
+    }
+    if (c.mode === "existing" && c.create) {
+      ctx.addIssue({ code: "custom", path: ["create"], message: 'is only valid when mode is "create"' });
+    }
+    if (c.credentials === "context" && !c.kubeconfigContext) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kubeconfigContext"],
+        message: 'is required when credentials is "context"',
+      });
+    }
+  }, whenFieldsValid)
+  .describe("Where the mesh runs: an existing AKS cluster (default), or one this stack creates.");
+
+export const clusterKeys = { cluster: clusterSection };
+
+/** A created cluster must run a Kubernetes version its Istio supports and AKS offers today (config/compatibility.ts). */
+export const clusterArea: ConfigArea<
+  typeof clusterKeys,
+  Parsed<typeof clusterKeys & typeof istioKeys>,
+  Parsed<typeof clusterKeys>
+> = {
+  keys: clusterKeys,
+  crossChecks: (root, { key, today }) =>
+    root.cluster.mode === "create" && root.cluster.create
+      ? createdClusterProblems(root.cluster.create, root.istio.version, today, key)
+      : [],
+  resolve: (root) => ({ cluster: root.cluster }),
+};
