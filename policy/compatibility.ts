@@ -1,5 +1,5 @@
 // Which Kubernetes versions each Istio release supports, and which Kubernetes versions AKS offers and until when: the
-// data both config validation (config/compatibility.ts) and the pack (policy/cluster-version.ts) decide from. It lives
+// data both config validation (config/compatibility.ts) and the pack (policy/install/cluster-version.ts) decide from. It lives
 // with the pack because the pack never imports the program; the program imports it. Pure data and pure functions: no
 // clock is read here, every date-dependent answer takes the date it is asked for.
 //

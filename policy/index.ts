@@ -6,32 +6,30 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
-import { analyzePolicies } from "./analyze";
-import { annotationPolicies } from "./annotations";
-import { clusterVersionPolicies } from "./cluster-version";
+import { deliveryPolicies } from "./delivery";
 import { ingressPolicies } from "./ingress";
+import { installPolicies } from "./install";
 import { istioApiPolicies } from "./istio-api";
-import { istioInstallPolicies } from "./istio-install";
-import { kubernetesProviderPolicies } from "./kubernetes-provider";
-import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
 import { levelsPolicies } from "./levels";
-import { meshHygienePolicies } from "./mesh-hygiene";
+import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
+import { meshPolicies } from "./mesh";
 import { observabilityPolicies } from "./observability";
+import { opsPolicies } from "./ops";
 import { proxyPolicies } from "./proxy";
 import { securityPolicies } from "./security";
+import { trafficPolicies } from "./traffic";
 
 const policies: Policies = [
   ...levelsPolicies,
-  ...istioInstallPolicies,
-  ...clusterVersionPolicies,
-  ...kubernetesProviderPolicies,
+  ...installPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,
+  ...meshPolicies,
   ...securityPolicies,
-  ...analyzePolicies,
-  ...annotationPolicies,
-  ...meshHygienePolicies,
+  ...trafficPolicies,
+  ...deliveryPolicies,
+  ...opsPolicies,
   ...observabilityPolicies,
   ...livePolicies,
 ];

@@ -1,35 +1,38 @@
+import { virtualServiceRouteWeightsSumTo100 } from "../../policy/delivery/route-weights";
+import { ist0116DeploymentServicePorts, ist0144InvalidApplicationUid } from "../../policy/mesh/deployments";
+import { ist0128NoServerCertificateVerification } from "../../policy/mesh/destination-rules";
+import { ist0151EnvoyFilterPatchOperations } from "../../policy/mesh/envoy-filters";
 import {
-  analyzePolicies,
-  ist0101ReferencedResourceNotFound,
-  ist0102NamespaceNotInjected,
-  ist0109ConflictingMeshGatewayVirtualServiceHosts,
-  ist0110ConflictingSidecars,
-  ist0116DeploymentServicePorts,
-  ist0112VirtualServiceDestinationPortSelectorRequired,
-  ist0118PortNameIsNotUnderNamingConvention,
-  ist0123NamespaceMultipleInjectionLabels,
-  ist0128NoServerCertificateVerification,
-  ist0130VirtualServiceUnreachableRule,
-  ist0132VirtualServiceHostNotFoundInGateway,
-  ist0134ServiceEntryAddressesRequired,
   ist0138GatewayDuplicateCertificate,
-  ist0140IngressRouteRulesNotAffected,
-  ist0144InvalidApplicationUid,
-  ist0146ImageAutoWithoutInjection,
   ist0145ConflictingGateways,
-  ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
-  ist0151EnvoyFilterPatchOperations,
-  ist0157InvalidTelemetryProvider,
-  ist0159ConflictingTelemetries,
   ist0162GatewayPortNotDefinedOnService,
-  ist0165ReferencedInternalGateway,
   ist0166IneffectiveSelector,
-  ist0167IneffectivePolicy,
-  portProtocolUnsupported,
+} from "../../policy/mesh/gateways";
+import {
+  ist0102NamespaceNotInjected,
+  ist0123NamespaceMultipleInjectionLabels,
+  ist0146ImageAutoWithoutInjection,
+} from "../../policy/mesh/injection";
+import { ist0134ServiceEntryAddressesRequired } from "../../policy/mesh/service-entries";
+import { ist0118PortNameIsNotUnderNamingConvention, portProtocolUnsupported } from "../../policy/mesh/services";
+import { ist0110ConflictingSidecars, ist0167IneffectivePolicy } from "../../policy/mesh/sidecars";
+import { ist0157InvalidTelemetryProvider, ist0159ConflictingTelemetries } from "../../policy/mesh/telemetry";
+import {
+  ist0101ReferencedResourceNotFound,
+  ist0112VirtualServiceDestinationPortSelectorRequired,
+  ist0132VirtualServiceHostNotFoundInGateway,
+  ist0140IngressRouteRulesNotAffected,
+  ist0165ReferencedInternalGateway,
+} from "../../policy/mesh/virtual-service-references";
+import {
+  ist0109ConflictingMeshGatewayVirtualServiceHosts,
+  ist0130VirtualServiceUnreachableRule,
+  ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
+} from "../../policy/mesh/virtual-service-rules";
+import {
   retryPerTryTimeoutWithinRouteTimeout,
   virtualServiceGatewayHostUnique,
-  virtualServiceRouteWeightsSumTo100,
-} from "../../policy/analyze";
+} from "../../policy/traffic/virtual-services";
 import {
   type Case,
   deployment,
@@ -1282,7 +1285,39 @@ const cases: Case[] = [
 describe("istioctl analyze ports and traffic checks", () => {
   runCases(cases);
   runPreviewSafety(cases);
-  runCoverage(analyzePolicies, cases);
+  runCoverage(
+    [
+      ist0101ReferencedResourceNotFound,
+      ist0102NamespaceNotInjected,
+      ist0110ConflictingSidecars,
+      ist0116DeploymentServicePorts,
+      ist0123NamespaceMultipleInjectionLabels,
+      ist0134ServiceEntryAddressesRequired,
+      ist0138GatewayDuplicateCertificate,
+      ist0140IngressRouteRulesNotAffected,
+      ist0144InvalidApplicationUid,
+      ist0146ImageAutoWithoutInjection,
+      ist0157InvalidTelemetryProvider,
+      ist0159ConflictingTelemetries,
+      ist0162GatewayPortNotDefinedOnService,
+      ist0109ConflictingMeshGatewayVirtualServiceHosts,
+      virtualServiceGatewayHostUnique,
+      virtualServiceRouteWeightsSumTo100,
+      retryPerTryTimeoutWithinRouteTimeout,
+      ist0112VirtualServiceDestinationPortSelectorRequired,
+      ist0118PortNameIsNotUnderNamingConvention,
+      ist0128NoServerCertificateVerification,
+      ist0130VirtualServiceUnreachableRule,
+      ist0132VirtualServiceHostNotFoundInGateway,
+      ist0145ConflictingGateways,
+      ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
+      ist0151EnvoyFilterPatchOperations,
+      ist0165ReferencedInternalGateway,
+      ist0166IneffectiveSelector,
+      ist0167IneffectivePolicy,
+    ],
+    cases,
+  );
 
   it.each([
     ["http-web", 80, "TCP", undefined, false],

@@ -1,6 +1,7 @@
 // The cluster's live objects in the pack: the inventory (what the stack does to each), the cross-object checks that
 // see them only as the other side of a conflict, and the no-clash policy.
-import { ist0109ConflictingMeshGatewayVirtualServiceHosts, ist0145ConflictingGateways } from "../../policy/analyze";
+import { ist0145ConflictingGateways } from "../../policy/mesh/gateways";
+import { ist0109ConflictingMeshGatewayVirtualServiceHosts } from "../../policy/mesh/virtual-service-rules";
 import { kubeObjects } from "../../policy/lib";
 import {
   inventory,
@@ -11,7 +12,7 @@ import {
   noClashWithLiveIstioObjects,
   withLiveObjects,
 } from "../../policy/live";
-import { peerAuthenticationSingleMeshWide } from "../../policy/security";
+import { peerAuthenticationSingleMeshWide } from "../../policy/security/peer-authentication";
 import { checkStack, type Fixture, gatewayDeployment, istio, namespace, stackArgs, urnOf } from "./fixtures";
 
 const SELECTOR = { app: "istio-ingressgateway", istio: "ingressgateway" };

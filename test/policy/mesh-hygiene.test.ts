@@ -1,13 +1,9 @@
-import {
-  asmAuthzPolicyDefaultDeny,
-  asmIngressgatewayLabel,
-  asmRequestAuthnProhibitedOutputHeaders,
-  destinationRuleTlsEnabled,
-  enforceSidecarInjectionNamespace,
-  meshHygienePolicies,
-  preventDisablingInjectionPods,
-  restrictVirtualServiceWildcard,
-} from "../../policy/mesh-hygiene";
+import { asmIngressgatewayLabel } from "../../policy/ingress/gateway-label";
+import { enforceSidecarInjectionNamespace, preventDisablingInjectionPods } from "../../policy/mesh/sidecar-injection";
+import { asmAuthzPolicyDefaultDeny } from "../../policy/security/authorization-policy";
+import { destinationRuleTlsEnabled } from "../../policy/security/destination-rule-tls";
+import { asmRequestAuthnProhibitedOutputHeaders } from "../../policy/security/request-authentication";
+import { restrictVirtualServiceWildcard } from "../../policy/traffic/virtual-services";
 import {
   type Case,
   deployment,
@@ -327,5 +323,16 @@ const cases: Case[] = [
 describe("mesh hygiene policies (Kyverno, GKE Policy Controller ports)", () => {
   runCases(cases);
   runPreviewSafety(cases);
-  runCoverage(meshHygienePolicies, cases);
+  runCoverage(
+    [
+      enforceSidecarInjectionNamespace,
+      preventDisablingInjectionPods,
+      asmIngressgatewayLabel,
+      asmAuthzPolicyDefaultDeny,
+      restrictVirtualServiceWildcard,
+      destinationRuleTlsEnabled,
+      asmRequestAuthnProhibitedOutputHeaders,
+    ],
+    cases,
+  );
 });

@@ -3,20 +3,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Policies, PolicyConfigSchema, PolicyPackArgs } from "@pulumi/policy";
-import { analyzePolicies } from "../../policy/analyze";
-import { annotationPolicies } from "../../policy/annotations";
-import { clusterVersionPolicies } from "../../policy/cluster-version";
-import { ingressPolicies } from "../../policy/ingress";
-import { istioApiPolicies } from "../../policy/istio-api";
+import { deliveryPolicies } from "../../policy/delivery";
 import { PRODUCTION_FLOOR } from "../../policy/floor";
-import { istioInstallPolicies } from "../../policy/istio-install";
-import { kubernetesProviderPolicies } from "../../policy/kubernetes-provider";
-import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
+import { ingressPolicies } from "../../policy/ingress";
+import { installPolicies } from "../../policy/install";
+import { istioApiPolicies } from "../../policy/istio-api";
 import { levelsPolicies } from "../../policy/levels";
-import { meshHygienePolicies } from "../../policy/mesh-hygiene";
+import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
+import { meshPolicies } from "../../policy/mesh";
 import { observabilityPolicies } from "../../policy/observability";
+import { opsPolicies } from "../../policy/ops";
 import { proxyPolicies } from "../../policy/proxy";
 import { securityPolicies } from "../../policy/security";
+import { trafficPolicies } from "../../policy/traffic";
 
 jest.mock("@pulumi/policy", () => ({ ...jest.requireActual<object>("@pulumi/policy"), PolicyPack: jest.fn() }));
 
@@ -50,16 +49,15 @@ function fits(value: unknown, schema: Record<string, unknown>): boolean {
 /** The areas whose levels policy/<environment>.json and the README's policies table spell out. */
 const AREAS: Policies = [
   ...levelsPolicies,
-  ...istioInstallPolicies,
-  ...clusterVersionPolicies,
-  ...kubernetesProviderPolicies,
+  ...installPolicies,
   ...proxyPolicies,
   ...ingressPolicies,
   ...istioApiPolicies,
+  ...meshPolicies,
   ...securityPolicies,
-  ...analyzePolicies,
-  ...annotationPolicies,
-  ...meshHygienePolicies,
+  ...trafficPolicies,
+  ...deliveryPolicies,
+  ...opsPolicies,
   ...observabilityPolicies,
   ...livePolicies,
 ];

@@ -1,14 +1,13 @@
+import { authorizationPolicyNoAllowAll } from "../../policy/security/authorization-policy";
 import {
-  authorizationPolicyNoAllowAll,
   MESH_WIDE_SCOPE,
   MTLS_CHECK_COMPONENT_TYPE,
   MTLS_CHECK_LABEL,
   MTLS_CHECK_SCOPE_ANNOTATION,
   peerAuthenticationSingleMeshWide,
   peerAuthenticationStrictRequiresMtlsCheck,
-  requestAuthenticationRequiresPrincipalPolicy,
-  securityPolicies,
-} from "../../policy/security";
+} from "../../policy/security/peer-authentication";
+import { requestAuthenticationRequiresPrincipalPolicy } from "../../policy/security/request-authentication";
 import {
   type Case,
   check,
@@ -289,7 +288,15 @@ const cases: Case[] = [
 describe("security policies", () => {
   runCases(cases);
   runPreviewSafety(cases);
-  runCoverage(securityPolicies, cases);
+  runCoverage(
+    [
+      peerAuthenticationStrictRequiresMtlsCheck,
+      peerAuthenticationSingleMeshWide,
+      requestAuthenticationRequiresPrincipalPolicy,
+      authorizationPolicyNoAllowAll,
+    ],
+    cases,
+  );
 
   it("cannot decide coverage while the check's scope is unknown (preview), so it reports nothing", async () => {
     const pending = {

@@ -1,0 +1,5 @@
+// ingress: the public entry of the mesh — its static IP and the gateway pods public Gateways select.
+import { asmIngressgatewayLabel } from "./gateway-label";
+import { ingressIpProtectedStaticStandard } from "./static-ip";
+
+export const ingressPolicies = [ingressIpProtectedStaticStandard, asmIngressgatewayLabel];

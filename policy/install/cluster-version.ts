@@ -1,0 +1,152 @@
+// The cluster's Kubernetes version against the compatibility table (compatibility.ts): a version the installed Istio
+// supports (Istio's support table) and AKS still offers (AKS's release calendar). Config validation already refuses a
+// cluster the stack creates outside that; this policy is for the cluster the stack only reads, whose version is a
+// fact of the live cluster, so the stack must still plan while the advisory says how to get back inside.
+import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import {
+  aksOffer,
+  compareMinors,
+  describeOffer,
+  type IsoDate,
+  isoDate,
+  ISTIO_SUPPORT_SOURCE,
+  istioRelease,
+  istioReleasesSupporting,
+  kubernetesChoices,
+  kubernetesRange,
+  minorOf,
+  AKS_VERSIONS_SOURCE,
+} from "../compatibility";
+import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../contract";
+import { at, helmReleases, isIstioRelease, plain, str } from "../lib";
+
+const MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster";
+const CANARY_UPGRADE_DOCS = "https://istio.io/latest/docs/setup/upgrade/canary/";
+
+/** A cluster of the stack and the Kubernetes version it runs, where the pack can read it. */
+interface ClusterVersion {
+  urn: string;
+  version: string;
+  /** True when the stack only reads the cluster (its version comes from the cluster read). */
+  existing: boolean;
+}
+
+/**
+ * The clusters' Kubernetes versions: the output the cluster components register (contract.ts), and the input of a
+ * ManagedCluster the stack declares without them. Unknown or absent values are left out: nothing to decide.
+ */
+function clusterVersions(resources: PolicyResource[]): ClusterVersion[] {
+  const out: ClusterVersion[] = [];
+  const components = resources.filter((r) => r.type === CLUSTER_TYPES.existing || r.type === CLUSTER_TYPES.created);
+  for (const r of components) {
+    const version = str(at(plain(r.props), CLUSTER_KUBERNETES_VERSION_OUTPUT));
+    if (typeof version === "string" && minorOf(version)) {
+      out.push({ urn: r.urn, version, existing: r.type === CLUSTER_TYPES.existing });
+    }
+  }
+  if (components.length > 0) return out;
+  for (const r of resources.filter((x) => x.type === MANAGED_CLUSTER)) {
+    const version = str(at(plain(r.props), "kubernetesVersion"));
+    if (typeof version === "string" && minorOf(version)) out.push({ urn: r.urn, version, existing: false });
+  }
+  return out;
+}
+
+/** The Istio versions the stack installs: the chart versions of its Istio releases. */
+function istioVersions(resources: PolicyResource[]): string[] {
+  const versions = helmReleases(resources)
+    .filter((r) => isIstioRelease(r) === true && (r.chart === "istiod" || r.chart === "base"))
+    .map((r) => r.version)
+    .filter((v): v is string => typeof v === "string" && minorOf(v) !== undefined)
+    .map((v) => v.replace(/^v/, ""));
+  return [...new Set(versions)];
+}
+
+/** What is wrong with one Istio/Kubernetes pair on `today`, and what to do; undefined when nothing is. */
+export function pairProblem(istioVersion: string, cluster: ClusterVersion, today: IsoDate): string | undefined {
+  const release = istioRelease(istioVersion);
+  const k8s = minorOf(cluster.version);
+  if (!release || !k8s) return undefined; // a version the table does not know: nothing to decide from
+  const supported = release.kubernetes.includes(k8s);
+  const offer = aksOffer(k8s, today);
+  // A version AKS keeps only under long-term support is still offered: a stack may choose LTS (and pay for Premium).
+  if (supported && offer.offered) return undefined;
+
+  const from = cluster.existing ? "as the cluster read reports" : "as configured";
+  const facts: string[] = [];
+  const steps: string[] = [];
+  if (!supported) {
+    facts.push(
+      `Istio ${istioVersion} supports Kubernetes ${kubernetesRange(release)} only (${ISTIO_SUPPORT_SOURCE.url}, read ${ISTIO_SUPPORT_SOURCE.read})`,
+    );
+    const candidates = istioReleasesSupporting(k8s).filter((r) => compareMinors(r.minor, release.minor) > 0);
+    steps.push(
+      candidates.length > 0
+        ? `upgrade Istio (aks-mesh:istio.version) with canary revisions, one hop at a time (${CANARY_UPGRADE_DOCS}), to a ` +
+            `release that supports Kubernetes ${k8s}: ${candidates.map((r) => r.checkedPatch).join(", ")}`
+        : `no Istio release of the table supports Kubernetes ${k8s}: move the cluster to a version an Istio release supports`,
+    );
+  }
+  if (!offer.offered) {
+    facts.push(
+      offer.reason === "retired"
+        ? `AKS no longer supports Kubernetes ${k8s}${offer.since ? ` (its long-term support ended ${offer.since})` : ""}`
+        : `Kubernetes ${k8s} is not in AKS's release calendar`,
+    );
+  } else if (offer.plan === "AKSLongTermSupport") {
+    facts.push(
+      `AKS supports Kubernetes ${k8s} only under long-term support (Premium tier, supportPlan AKSLongTermSupport) until ${offer.until}`,
+    );
+  }
+  if (!offer.offered) {
+    const targets = kubernetesChoices(istioVersion, today);
+    if (targets.length > 0) {
+      steps.push(
+        `upgrade the cluster one minor at a time (az aks upgrade) to ${targets.map(describeOffer).join(" or ")}`,
+      );
+    } else {
+      // No version AKS offers runs this Istio: first an Istio release that runs on both the cluster's version and one
+      // AKS offers, then the cluster, so that every step stays inside Istio's table.
+      const bridge = istioReleasesSupporting(k8s)
+        .filter((r) => compareMinors(r.minor, release.minor) > 0)
+        .map((r) => ({ release: r, targets: kubernetesChoices(r.minor, today) }))
+        .find((b) => b.targets.length > 0);
+      steps.push(
+        bridge
+          ? `upgrade Istio (canary revisions, ${CANARY_UPGRADE_DOCS}) to ${bridge.release.checkedPatch} or a release ` +
+              `between, which runs on Kubernetes ${k8s} and on ${bridge.targets.map(describeOffer).join(", ")}; then ` +
+              "upgrade the cluster one minor at a time (az aks upgrade) to that version"
+          : `keep the cluster on a version AKS supports (${AKS_VERSIONS_SOURCE.url}, read ${AKS_VERSIONS_SOURCE.read}), ` +
+              "interleaving its upgrades with Istio's so each step stays inside both tables",
+      );
+    }
+  }
+  return (
+    `The cluster runs Kubernetes ${cluster.version} (${from}) under Istio ${istioVersion}: ${facts.join("; ")}. ` +
+    `To get back inside both tables: ${steps.join("; then ")}. docs/kubernetes-istio-versions.md has the steps.`
+  );
+}
+
+/** The policy, with the day it judges AKS's offer on (tests pass a fixed one). */
+export function clusterKubernetesVersionPolicy(today: () => IsoDate): StackValidationPolicy {
+  return {
+    name: "istio-supports-cluster-kubernetes-version",
+    description:
+      "The cluster runs a Kubernetes version the installed Istio supports (Istio's support table) and AKS still offers, " +
+      "under standard or long-term support (AKS release calendar); otherwise the advisory says which upgrades bring it back.",
+    enforcementLevel: "advisory",
+    validateStack: (args, report: ReportViolation) => {
+      const clusters = clusterVersions(args.resources);
+      const istio = istioVersions(args.resources);
+      const day = today();
+      for (const cluster of clusters) {
+        for (const version of istio) {
+          const problem = pairProblem(version, cluster, day);
+          if (problem) report(problem, cluster.urn);
+        }
+      }
+    },
+  };
+}
+
+export const istioSupportsClusterKubernetesVersion = clusterKubernetesVersionPolicy(() => isoDate(new Date()));

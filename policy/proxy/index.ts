@@ -1,0 +1,4 @@
+// proxy: the Envoy sidecar every meshed pod runs (its resources, set mesh-wide in the istiod release).
+import { proxyMemoryLimitWithinMax, proxyResourceRequestsSet } from "./resources";
+
+export const proxyPolicies = [proxyMemoryLimitWithinMax, proxyResourceRequestsSet];

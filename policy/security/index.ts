@@ -1,0 +1,19 @@
+// security: the mTLS rollout, request authentication and authorization, and TLS to destinations. Later, the
+// AuthorizationPolicies and NetworkPolicies derived from the service graph (config aks-mesh:services) get their checks here.
+import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./authorization-policy";
+import { destinationRuleTlsEnabled } from "./destination-rule-tls";
+import { peerAuthenticationSingleMeshWide, peerAuthenticationStrictRequiresMtlsCheck } from "./peer-authentication";
+import {
+  asmRequestAuthnProhibitedOutputHeaders,
+  requestAuthenticationRequiresPrincipalPolicy,
+} from "./request-authentication";
+
+export const securityPolicies = [
+  peerAuthenticationStrictRequiresMtlsCheck,
+  peerAuthenticationSingleMeshWide,
+  requestAuthenticationRequiresPrincipalPolicy,
+  authorizationPolicyNoAllowAll,
+  asmAuthzPolicyDefaultDeny,
+  asmRequestAuthnProhibitedOutputHeaders,
+  destinationRuleTlsEnabled,
+];
