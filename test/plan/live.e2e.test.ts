@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LIVE_POLICIES } from "../../policy/live";
-import type { PolicyViolation } from "../../tools/plan/policy-run";
+import type { PolicyViolation } from "../../tools/policy-host";
 import { planCli, ROOT, tempDir } from "../harness";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "live");

@@ -5,7 +5,7 @@ import { LIVE_OBJECTS_PROPERTY, LIVE_POLICIES } from "../../policy/live";
 import type { PlannedResource } from "../../tools/plan/contract";
 import { LiveExportError, liveInventory, liveJson, readLiveExport } from "../../tools/plan/live";
 import { liveConfig } from "../../tools/plan/live-config";
-import { readPolicyConfigFile } from "../../tools/plan/policy-config";
+import { readPolicyConfigFile } from "../../tools/policy-host";
 import { ROOT, tempDir } from "../harness";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "live", "prod-hand-installed.yaml");

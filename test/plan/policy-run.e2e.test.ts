@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { readStackConfig } from "../../tools/plan/stack-config";
-import type { PolicyViolation } from "../../tools/plan/policy-run";
+import type { PolicyViolation } from "../../tools/policy-host";
 import { type CliResult, planCli, ROOT, tempDir } from "../harness";
 
 interface Run {

@@ -4,7 +4,7 @@
 // fails the plan.
 import fs from "node:fs";
 import path from "node:path";
-import type { PolicyViolation } from "../../tools/plan/policy-run";
+import type { PolicyViolation } from "../../tools/policy-host";
 import { type CliResult, planCli, ROOT, tempDir } from "../harness";
 
 const FIXTURE_PACK = path.join("test", "fixtures", "policy-pack");

@@ -2,7 +2,7 @@
 // the "resources" and "analyzed" figures each count.
 import { plannedResources } from "../../tools/plan/contract";
 import type { RecordedResource } from "../../tools/plan/monitor";
-import { analyzedCount } from "../../tools/plan/policy-report";
+import { analyzedCount } from "../../tools/policy-host";
 import { resourceCounts, simulatedLines } from "../../tools/plan/summary";
 import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, SimulatedValues } from "../../tools/plan/world";
 

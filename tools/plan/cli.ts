@@ -4,12 +4,15 @@
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
 //   2. meanwhile a preview pass runs the program again as `pulumi preview` does (computed outputs unknown) in a child
-//      process, and the policy pack starts as the CLI starts it (see policy-host.ts);
+//      process, and the policy pack starts as the CLI starts it (the policy host, tools/policy-host);
 //   3. the pack analyzes every resource of the preview pass and the whole stack; DIR/policy.json gets every violation;
 //   4. with --diff, what changed since the previous plan (DIR's files as they were before this run, or another plan's);
 //   5. with --live, the cluster's exported Istio objects reach the pack's live-aware policies and DIR/live.json lists
 //      what the stack does to each (live.ts).
 // It prints a line at once, then one per phase as it ends (config, program, preview pass, policy pack), then the summary.
+// tools/plan is the simulated `pulumi up`/`pulumi preview`; serving the pack is the policy host's (tools/policy-host,
+// reached through its index.ts only; test/policy-host/fence.test.ts). A new area of the program adds nothing here
+// except, when it reads something from Azure or the cluster, the simulated world's answer in world.ts.
 // Exit 0 on success, 1 when the program, the preview pass or the policy pack fails, a mandatory policy is violated or
 // an adopted Azure resource would be changed right after its import (azure-import.ts), 2 on bad usage or
 // configuration (stack file, stack config, policy config, live export).
@@ -19,17 +22,22 @@ import { importLine, parseAzureCapture } from "./azure-import";
 import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
 import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
 import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } from "./live";
-import { PolicyConfigError } from "./policy-config";
-import { PolicyRunError } from "./policy-host";
-import { analyzedCount, countByLevel, policyJson, policyLines } from "./policy-report";
 import {
+  analyzedCount,
   analyzeStack,
+  countByLevel,
   DEFAULT_TIMEOUTS,
+  PolicyConfigError,
+  policyJson,
+  policyLines,
+  PolicyRunError,
   type PolicyRunResult,
+  PreviewError,
   stackEnvironment,
   startPolicyPack,
-} from "./policy-run";
-import { PreviewError, startPreviewPass } from "./preview";
+  startPreviewPass,
+} from "../policy-host";
+import { PREVIEW_WORKER, type PreviewInput } from "./preview-worker";
 import { ProgramError, runProgram } from "./run";
 import { readStackConfig, StackFileError } from "./stack-config";
 import { componentTree, countsByType, outputLines, resourceCounts, simulatedLines } from "./summary";
@@ -194,11 +202,9 @@ async function main(): Promise<number> {
   phase("config", `${args.config ?? `Pulumi.${args.stack}.yaml`} read in ${since(started)} ms`);
 
   // The preview pass and the pack's start-up run while this process runs the main pass.
-  const preview = startPreviewPass({
-    root,
-    stack: args.stack,
-    stackFile: args.config,
-    clusterKubernetesVersion: args.clusterVersion,
+  const preview = startPreviewPass<PreviewInput>({
+    worker: PREVIEW_WORKER,
+    input: { root, stack: args.stack, stackFile: args.config, clusterKubernetesVersion: args.clusterVersion },
     timeoutMs: timeouts.previewMs,
   });
   const pack = startPolicyPack({
@@ -332,7 +338,7 @@ async function main(): Promise<number> {
   return mandatory > 0 || changing.length > 0 ? 1 : 0;
 }
 
-// Interrupted: exiting lets children.ts end the preview pass and the policy pack.
+// Interrupted: exiting lets the policy host (tools/policy-host/children.ts) end the preview pass and the policy pack.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
 }

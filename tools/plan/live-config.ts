@@ -8,9 +8,14 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JsonObject } from "../../policy/lib";
 import { LIVE_POLICIES } from "../../policy/live";
-import { addLiveObjects, LiveExportError, readLiveExport } from "./live";
-import { type PolicyConfigEntry, PolicyConfigError, readPolicyConfigFile } from "./policy-config";
-import { policyConfigSource } from "./policy-run";
+import {
+  addLiveObjects,
+  type PolicyConfigEntry,
+  PolicyConfigError,
+  policyConfigSource,
+  readPolicyConfigFile,
+} from "../policy-host";
+import { LiveExportError, readLiveExport } from "./live";
 import { readStackConfig, StackFileError } from "./stack-config";
 
 const USAGE = `usage: npm run live-config -- <stack> <live.yaml> [options]

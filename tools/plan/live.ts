@@ -10,7 +10,6 @@ import YAML from "yaml";
 import { isObject, type Json, type JsonObject, kubeObjects, meshRootNamespace } from "../../policy/lib";
 import {
   inventory,
-  LIVE_OBJECTS_PROPERTY,
   liveKubeObject,
   type LiveEntry,
   objectLabel,
@@ -18,7 +17,6 @@ import {
   policyResource,
 } from "../../policy/live";
 import type { PlannedResource } from "./contract";
-import type { PolicyConfigEntry } from "./policy-config";
 
 /** The resource types the runbook exports; Namespaces so a namespace the stack would create is found to exist. */
 export const LIVE_EXPORT_KINDS = [
@@ -111,20 +109,6 @@ export function readLiveExport(file: string): JsonObject[] {
   });
   if (problems.length > 0) throw new LiveExportError(problems.join("\n"));
   return items.map((item) => trimmed(item as JsonObject));
-}
-
-/** The policy config with the live objects added to each named policy (keeping its level and other settings). */
-export function addLiveObjects(
-  config: Record<string, PolicyConfigEntry>,
-  policies: readonly string[],
-  objects: JsonObject[],
-): Record<string, PolicyConfigEntry> {
-  const out = { ...config };
-  for (const name of policies) {
-    const given = out[name] ?? {};
-    out[name] = { ...given, properties: { ...given.properties, [LIVE_OBJECTS_PROPERTY]: objects } };
-  }
-  return out;
 }
 
 export interface LiveInventory {

@@ -8,6 +8,13 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { AZURE_IMPORT_SPECS, checkImport, type ImportCheck } from "./azure-import";
 import { AliasResolver, type AliasSpec, newUrn, type UrnScope, urnParts } from "./aliases";
+import {
+  type EngineInvokeRequest,
+  type EngineOutputsRequest,
+  type EngineRecord,
+  EngineRecorder,
+  type EngineRegisterRequest,
+} from "../policy-host";
 
 /** One registered resource as the plan contract describes it (inputs still serialized). */
 export interface RecordedResource {
@@ -230,6 +237,46 @@ export class RecordingMonitor {
     const response = new resproto.RegisterPackageResponse();
     response.setRef("plan-package");
     callback(null, response);
+  }
+}
+
+/**
+ * The recording monitor that also keeps what the Pulumi engine hands a policy pack (the policy host's EngineRecorder):
+ * the plan's passes run under it, and the preview pass's record is the policy run's input.
+ */
+export class EngineRecordingMonitor extends RecordingMonitor {
+  private readonly recorder = new EngineRecorder();
+
+  override async registerResource(
+    req: RegisterRequest & EngineRegisterRequest,
+    callback: Callback<resproto.RegisterResourceResponse>,
+  ): Promise<void> {
+    const pending = this.recorder.registering(req, this.resources.length);
+    await super.registerResource(req, (err, response) => {
+      if (!err && response) {
+        const urn = response.getUrn();
+        this.recorder.registered(urn, pending, this.aliasesOf(urn), response.getObject()?.toJavaScript() ?? {});
+      }
+      callback(err, response);
+    });
+  }
+
+  override registerResourceOutputs(req: OutputsRequest & EngineOutputsRequest, callback: Callback<object>): void {
+    this.recorder.outputs(req);
+    super.registerResourceOutputs(req, callback);
+  }
+
+  override async invoke(
+    req: InvokeRequest & EngineInvokeRequest,
+    callback: Callback<resproto.ResourceInvokeResponse>,
+  ): Promise<void> {
+    this.recorder.invoking(req, this.resources.length);
+    await super.invoke(req, callback);
+  }
+
+  /** The engine's record of the run so far. */
+  record(): EngineRecord {
+    return this.recorder.record(this.resources);
   }
 }
 

@@ -3,9 +3,9 @@
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config";
-import { type EngineRecord, EngineRecordingMonitor } from "./engine-monitor";
+import type { EngineRecord } from "../policy-host";
 import type { ImportCheck } from "./azure-import";
-import { installMonitor, type RecordedResource } from "./monitor";
+import { EngineRecordingMonitor, installMonitor, type RecordedResource } from "./monitor";
 import { readStackConfig, type StackConfig } from "./stack-config";
 import { DOCUMENTATION_ADDRESS, PLAN_SUBSCRIPTION, planMocks, SimulatedValues, type WorldOptions } from "./world";
 

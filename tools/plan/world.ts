@@ -1,5 +1,8 @@
 // The simulated Azure and Kubernetes the offline plan runs against: what the provider would answer for reads
 // (invokes) and which outputs a create would compute. It never pretends to know more than the stack config says.
+// This is the one file of tools/plan a new area of the program extends: when the area reads something from Azure or
+// the cluster (an invoke, a computed output), its simulated answer goes here. Everything else of tools/plan and the
+// policy host (tools/policy-host) works for any program unchanged.
 import crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";

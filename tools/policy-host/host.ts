@@ -16,7 +16,7 @@ import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import YAML from "yaml";
 import { endWithThisProcess } from "./children";
-import type { AnalyzerInfo, EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledConfig } from "./policy-config";
+import type { AnalyzerInfo, EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledConfig } from "./config";
 
 /** The policy pack could not be run: the message says what failed (start, protocol, crash, timeout). */
 export class PolicyRunError extends Error {}
@@ -42,7 +42,9 @@ export function readPackProject(dir: string): PackProject {
   const runtime = project.runtime;
   const name = typeof runtime === "string" ? runtime : ((runtime as { name?: unknown } | undefined)?.name ?? "");
   if (name !== "nodejs") {
-    throw new PolicyRunError(`${file}: runtime ${JSON.stringify(name)}; the offline plan runs nodejs policy packs only`);
+    throw new PolicyRunError(
+      `${file}: runtime ${JSON.stringify(name)}; the offline plan runs nodejs policy packs only`,
+    );
   }
   return {
     dir,
@@ -233,7 +235,11 @@ export class PolicyPackProcess {
     return new Promise<number>((resolve, reject) => {
       let first = true;
       const timer = setTimeout(() => {
-        reject(new PolicyRunError(`the policy pack did not print its port within ${this.opts.startTimeoutMs / 1000} s${this.tail()}`));
+        reject(
+          new PolicyRunError(
+            `the policy pack did not print its port within ${this.opts.startTimeoutMs / 1000} s${this.tail()}`,
+          ),
+        );
       }, this.opts.startTimeoutMs);
       const settle = () => clearTimeout(timer);
       lines(child.stdout, (line) => {
@@ -246,7 +252,12 @@ export class PolicyPackProcess {
         const text = line.trim();
         // The CLI reads the port with Fscanf("%d\n"): anything else on the first line is a broken pack.
         if (/^\d{1,5}$/.test(text) && Number(text) > 0 && Number(text) < 65536) resolve(Number(text));
-        else reject(new PolicyRunError(`the policy pack printed ${JSON.stringify(text.slice(0, 200))} where its port number belongs`));
+        else
+          reject(
+            new PolicyRunError(
+              `the policy pack printed ${JSON.stringify(text.slice(0, 200))} where its port number belongs`,
+            ),
+          );
       });
       lines(child.stderr, (line) => this.output.push(line));
       this.exited.catch((err: unknown) => {
@@ -282,7 +293,11 @@ export class PolicyPackProcess {
       invoke(client, new grpc.Metadata(), { deadline }, (err, res) => {
         if (!err) return resolve(res);
         if (err.code === grpc.status.DEADLINE_EXCEEDED) {
-          reject(new PolicyRunError(`the policy pack did not answer ${method}${what} within ${this.rpcTimeoutMs / 1000} s${this.tail()}`));
+          reject(
+            new PolicyRunError(
+              `the policy pack did not answer ${method}${what} within ${this.rpcTimeoutMs / 1000} s${this.tail()}`,
+            ),
+          );
         } else {
           reject(err);
         }
@@ -297,7 +312,9 @@ export class PolicyPackProcess {
         await Promise.race([this.exited.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
       }
       const detail = (e.details || e.message || String(err)).trim();
-      const how = this.exitInfo ? `the policy pack process ${this.exitInfo} during ${method}${what}` : `${method}${what} failed: ${detail}`;
+      const how = this.exitInfo
+        ? `the policy pack process ${this.exitInfo} during ${method}${what}`
+        : `${method}${what} failed: ${detail}`;
       throw new PolicyRunError(`${how}${this.tail()}`);
     });
   }

@@ -5,10 +5,10 @@
 // other start and call gets the product's own deadlines, so a loaded machine cannot turn a slow start into a failure.
 import fs from "node:fs";
 import path from "node:path";
-import { PolicyRunError } from "../../tools/plan/policy-host";
-import { analyzeStack, DEFAULT_TIMEOUTS, startPolicyPack, type PolicyTimeouts } from "../../tools/plan/policy-run";
-import type { PreviewPass } from "../../tools/plan/preview";
-import type { StackConfig } from "../../tools/plan/stack-config";
+import { PolicyRunError } from "../../tools/policy-host/host";
+import { analyzeStack, DEFAULT_TIMEOUTS, startPolicyPack, type PolicyTimeouts } from "../../tools/policy-host/run";
+import type { PolicyStack, PreviewPass } from "../../tools/policy-host/pass";
+
 import { ROOT, tempDir } from "../harness";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures");
@@ -17,12 +17,11 @@ const broken = (kind: string) => path.join(FIXTURES, "broken-packs", kind);
 /** For the pack that never prints its port: the deadline is the event under test, so it can be short. */
 const SHORT_START: PolicyTimeouts = { ...DEFAULT_TIMEOUTS, startMs: 3_000 };
 
-const stack: StackConfig = {
+const stack: PolicyStack = {
   project: "aks-mesh",
   stack: "test",
   config: { "aks-mesh:istio": "{}" },
   secretKeys: [],
-  placeholders: [],
 };
 const ROOT_URN = "urn:pulumi:test::aks-mesh::pulumi:pulumi:Stack::aks-mesh-test";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -36,10 +35,7 @@ const preview: PreviewPass = {
       parent: null,
       dependsOn: [],
       protect: false,
-      importId: null,
       custom: false,
-      aliasSpecs: [],
-      aliases: [],
       inputs: {},
     },
     {
@@ -49,10 +45,7 @@ const preview: PreviewPass = {
       parent: ROOT_URN,
       dependsOn: [],
       protect: false,
-      importId: null,
       custom: true,
-      aliasSpecs: [],
-      aliases: [],
       inputs: { metadata: { name: "shop" } },
     },
   ],
@@ -104,9 +97,19 @@ async function startFailure(packDir: string, timeouts: PolicyTimeouts = DEFAULT_
 
 describe("a pack that cannot start", () => {
   test.each([
-    ["prints garbage instead of its port", "garbage", DEFAULT_TIMEOUTS, /printed "Welcome to the policy pack!" where its port number belongs/],
+    [
+      "prints garbage instead of its port",
+      "garbage",
+      DEFAULT_TIMEOUTS,
+      /printed "Welcome to the policy pack!" where its port number belongs/,
+    ],
     ["never prints its port", "silent", SHORT_START, /did not print its port within 3 s/],
-    ["exits before serving", "early-exit", DEFAULT_TIMEOUTS, /exited with code 3 before serving[^]*cannot load policies \(on purpose\)/],
+    [
+      "exits before serving",
+      "early-exit",
+      DEFAULT_TIMEOUTS,
+      /exited with code 3 before serving[^]*cannot load policies \(on purpose\)/,
+    ],
   ])("fails the run with a clear error when it %s, and leaves no process", async (_what, kind, timeouts, message) => {
     const dir = broken(kind);
     await expect(startFailure(dir, timeouts)).resolves.toMatch(message);

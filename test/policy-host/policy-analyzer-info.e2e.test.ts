@@ -3,9 +3,9 @@
 // PolicyPack constructor intercepted in a child process), so nothing here is a hard-coded list.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import type { AnalyzerInfo } from "../../tools/plan/policy-config";
-import { FakeEngine, PolicyPackProcess, readPackProject } from "../../tools/plan/policy-host";
-import { DEFAULT_TIMEOUTS } from "../../tools/plan/policy-run";
+import type { AnalyzerInfo } from "../../tools/policy-host/config";
+import { FakeEngine, PolicyPackProcess, readPackProject } from "../../tools/policy-host/host";
+import { DEFAULT_TIMEOUTS } from "../../tools/policy-host/run";
 import { ROOT } from "../harness";
 
 interface ModulePolicy {

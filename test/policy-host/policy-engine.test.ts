@@ -1,8 +1,8 @@
 // What the runner sends a policy pack, checked against what the Pulumi engine sends (pulumi/pulumi
 // pkg/resource/plugin/analyzer_plugin.go, pkg/resource/deploy/step_generator.go, default_providers.go).
 import * as pulumi from "@pulumi/pulumi";
-import { durationSeconds, type EngineRecord } from "../../tools/plan/engine-monitor";
-import type { RecordedResource } from "../../tools/plan/monitor";
+import { durationSeconds, type EngineRecord } from "../../tools/policy-host/engine-record";
+import type { PassResource, PolicyStack } from "../../tools/policy-host/pass";
 import {
   analyzeRequest,
   analyzeStackRequest,
@@ -12,9 +12,8 @@ import {
   engineValue,
   secretTexts,
   UNKNOWN_SENTINEL,
-} from "../../tools/plan/policy-engine";
-import { redactor } from "../../tools/plan/policy-run";
-import type { StackConfig } from "../../tools/plan/stack-config";
+} from "../../tools/policy-host/engine";
+import { redactor } from "../../tools/policy-host/run";
 
 const SIG = pulumi.runtime.specialSigKey;
 const secret = (value: unknown) => ({ [SIG]: pulumi.runtime.specialSecretSig, value });
@@ -38,13 +37,21 @@ describe("engineValue", () => {
       { [SIG]: pulumi.runtime.specialResourceSig, urn: "urn:pulumi:s::p::a:b:C::c", id: UNKNOWN_SENTINEL },
       UNKNOWN_SENTINEL,
     ],
-    ["turns an unknown output value into the sentinel", { [SIG]: "d0e6a833031e9bbcd3f4e8bde6ca49a4" }, UNKNOWN_SENTINEL],
+    [
+      "turns an unknown output value into the sentinel",
+      { [SIG]: "d0e6a833031e9bbcd3f4e8bde6ca49a4" },
+      UNKNOWN_SENTINEL,
+    ],
     [
       "turns a secret output value into a secret",
       { [SIG]: "d0e6a833031e9bbcd3f4e8bde6ca49a4", value: "v", secret: true },
       secret("v"),
     ],
-    ["converts inside arrays and objects", { a: [secret(1), { b: UNKNOWN_SENTINEL }] }, { a: [secret(1), { b: UNKNOWN_SENTINEL }] }],
+    [
+      "converts inside arrays and objects",
+      { a: [secret(1), { b: UNKNOWN_SENTINEL }] },
+      { a: [secret(1), { b: UNKNOWN_SENTINEL }] },
+    ],
     ["keeps null", null, null],
   ])("%s", (_name, input, expected) => {
     expect(engineValue(input)).toEqual(expected);
@@ -85,28 +92,24 @@ test.each([
 });
 
 describe("engineResources", () => {
-  const stack: StackConfig = {
+  const stack: PolicyStack = {
     project: "aks-mesh",
     stack: "dev",
     config: { "azure-native:location": "koreacentral", "azure-native:clientSecret": "very-secret", "aks-mesh:x": "1" },
     secretKeys: ["azure-native:clientSecret"],
-    placeholders: [],
   };
   const urn = (qualified: string, name: string) => `urn:pulumi:dev::aks-mesh::${qualified}::${name}`;
-  const resource = (r: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource => ({
+  const resource = (r: Partial<PassResource> & Pick<PassResource, "urn" | "type" | "name">): PassResource => ({
     parent: null,
     dependsOn: [],
     protect: false,
-    importId: null,
-    aliasSpecs: [],
-    aliases: [],
     custom: true,
     inputs: {},
     ...r,
   });
   const stackUrn = urn("pulumi:pulumi:Stack", "aks-mesh-dev");
   const providerUrn = urn("pulumi:providers:kubernetes", "k8s");
-  const resources: RecordedResource[] = [
+  const resources: PassResource[] = [
     resource({ urn: stackUrn, type: "pulumi:pulumi:Stack", name: "aks-mesh-dev", custom: false }),
     resource({
       urn: urn("azure-native:network:PublicIPAddress", "ip"),
@@ -116,7 +119,13 @@ describe("engineResources", () => {
       protect: true,
       inputs: { publicIpAddressName: "ip", __internal: true },
     }),
-    resource({ urn: providerUrn, type: "pulumi:providers:kubernetes", name: "k8s", parent: stackUrn, inputs: { kubeconfig: secret("cfg") } }),
+    resource({
+      urn: providerUrn,
+      type: "pulumi:providers:kubernetes",
+      name: "k8s",
+      parent: stackUrn,
+      inputs: { kubeconfig: secret("cfg") },
+    }),
     resource({
       urn: urn("kubernetes:core/v1:Namespace", "ns"),
       type: "kubernetes:core/v1:Namespace",
@@ -132,14 +141,24 @@ describe("engineResources", () => {
         provider: `${providerUrn}::${UNKNOWN_SENTINEL}`,
         version: "4.34.2",
         propertyDependencies: { metadata: [providerUrn] },
-        options: { ignoreChanges: ["spec"], additionalSecretOutputs: [], aliases: [], customTimeouts: { create: 600, update: 0, delete: 0 } },
+        options: {
+          ignoreChanges: ["spec"],
+          additionalSecretOutputs: [],
+          aliases: [],
+          customTimeouts: { create: 600, update: 0, delete: 0 },
+        },
         outputs: { metadata: { name: UNKNOWN_SENTINEL } },
       },
       [urn("azure-native:network:PublicIPAddress", "ip")]: {
         provider: "",
         version: "3.28.0",
         propertyDependencies: {},
-        options: { ignoreChanges: [], additionalSecretOutputs: [], aliases: [], customTimeouts: { create: 0, update: 0, delete: 0 } },
+        options: {
+          ignoreChanges: [],
+          additionalSecretOutputs: [],
+          aliases: [],
+          customTimeouts: { create: 0, update: 0, delete: 0 },
+        },
         outputs: { publicIpAddressName: "ip", ipAddress: "20.249.144.238" },
       },
     },
@@ -163,7 +182,9 @@ describe("engineResources", () => {
   });
 
   test("gives a resource on a default provider that provider", () => {
-    expect(view("ip").provider).toEqual(expect.objectContaining({ urn: view("default_3_28_0").urn, name: "default_3_28_0" }));
+    expect(view("ip").provider).toEqual(
+      expect.objectContaining({ urn: view("default_3_28_0").urn, name: "default_3_28_0" }),
+    );
   });
 
   test("gives a resource on an explicit provider that provider with its inputs", () => {
@@ -182,7 +203,9 @@ describe("engineResources", () => {
 
   test("sends Analyze the inputs with the resource options", () => {
     const req = analyzeRequest(view("ns")).toObject();
-    expect(analyzeRequest(view("ns")).getProperties()?.toJavaScript()).toEqual({ metadata: { name: UNKNOWN_SENTINEL } });
+    expect(analyzeRequest(view("ns")).getProperties()?.toJavaScript()).toEqual({
+      metadata: { name: UNKNOWN_SENTINEL },
+    });
     expect(req.options).toEqual(
       expect.objectContaining({
         protect: false,

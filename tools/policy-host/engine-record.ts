@@ -1,10 +1,9 @@
-// The recording monitor, plus what the Pulumi engine keeps of each registration beyond the plan contract and hands to
-// a policy pack: the provider reference, the package version that selects a default provider, property dependencies,
-// the resource options the Analyzer protocol carries, and the outputs (the simulated provider's answer, or what a
-// component registered). The policy run builds its Analyze/AnalyzeStack requests from this.
+// What the Pulumi engine keeps of each registration beyond the plan contract and hands to a policy pack: the provider
+// reference, the package version that selects a default provider, property dependencies, the resource options the
+// Analyzer protocol carries, and the outputs (the simulated provider's answer, or what a component registered). The
+// policy run builds its Analyze/AnalyzeStack requests from this. A resource monitor feeds an EngineRecorder from its
+// registerResource, registerResourceOutputs and invoke (tools/plan/monitor.ts EngineRecordingMonitor does).
 import type * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import { RecordingMonitor, type RegisterRequest } from "./monitor";
 
 /** Options of a registration as the engine passes them to an analyzer (AnalyzerResourceOptions). */
 export interface EngineOptions {
@@ -53,26 +52,30 @@ interface CustomTimeouts {
   getDelete(): string;
 }
 
-/** The further parts of the SDK's RegisterResourceRequest read here. */
-interface EngineRegisterRequest extends RegisterRequest {
+/** The parts of the SDK's RegisterResourceRequest the engine record reads. */
+export interface EngineRegisterRequest {
+  getType(): string;
+  getCustom(): boolean;
+  getProvider(): string;
   getVersion(): string;
+  getIgnorechangesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getAdditionalsecretoutputsList(): string[];
   getCustomtimeouts(): CustomTimeouts | undefined;
   getDeletebeforereplace(): boolean;
   getDeletebeforereplacedefined(): boolean;
 }
-interface EngineInvokeRequest {
+/** The parts of the SDK's ResourceInvokeRequest the engine record reads. */
+export interface EngineInvokeRequest {
   getTok(): string;
-  getArgs(): structproto.Struct | undefined;
   getProvider(): string;
   getVersion(): string;
 }
-interface OutputsRequest {
+/** The parts of the SDK's RegisterResourceOutputsRequest the engine record reads. */
+export interface EngineOutputsRequest {
   getUrn(): string;
   getOutputs(): structproto.Struct | undefined;
 }
-type Callback<T> = (err: unknown, response?: T) => void;
 
 const PROVIDER_PREFIX = "pulumi:providers:";
 
@@ -91,73 +94,79 @@ export function durationSeconds(text: string): number {
   return total;
 }
 
-export class EngineRecordingMonitor extends RecordingMonitor {
+/** What a registration request says, before the monitor has answered it with a URN and outputs. */
+export interface PendingDetails {
+  provider: string;
+  version: string;
+  propertyDependencies: Record<string, string[]>;
+  options: Omit<EngineOptions, "aliases">;
+}
+
+/**
+ * The engine's bookkeeping of a run. The monitor calls `registering` before it answers a registration (`registered`
+ * is the count of resources it has recorded so far), `registered` with its answer, `outputs` for each
+ * registerResourceOutputs and `invoking` for each invoke.
+ */
+export class EngineRecorder {
   private readonly details = new Map<string, EngineDetails>();
   private readonly registeredOutputs = new Map<string, Record<string, unknown>>();
   private readonly defaultProviders: DefaultProviderUse[] = [];
 
   /** The engine registers a package's default provider the first time a resource or an invoke needs it. */
-  private noteDefaultProvider(type: string, version: string): void {
+  private noteDefaultProvider(type: string, version: string, before: number): void {
     const pkg = type.split(":")[0] ?? "";
     if (!pkg || pkg === "pulumi") return;
     if (this.defaultProviders.some((d) => d.pkg === pkg && d.version === version)) return;
-    this.defaultProviders.push({ pkg, version, before: this.resources.length });
+    this.defaultProviders.push({ pkg, version, before });
   }
 
-  override async registerResource(
-    req: EngineRegisterRequest,
-    callback: Callback<resproto.RegisterResourceResponse>,
-  ): Promise<void> {
+  registering(req: EngineRegisterRequest, registered: number): PendingDetails {
     const type = req.getType();
     if (req.getCustom() && !type.startsWith(PROVIDER_PREFIX) && !req.getProvider()) {
-      this.noteDefaultProvider(type, req.getVersion());
+      this.noteDefaultProvider(type, req.getVersion(), registered);
     }
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps, key) => {
       propertyDependencies[key] = [...new Set(deps.getUrnsList())];
     });
     const timeouts = req.getCustomtimeouts();
-    // Aliases are resolved by the recording monitor when it registers the resource.
-    const options: Omit<EngineOptions, "aliases"> = {
-      ignoreChanges: req.getIgnorechangesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      customTimeouts: {
-        create: durationSeconds(timeouts?.getCreate() ?? ""),
-        update: durationSeconds(timeouts?.getUpdate() ?? ""),
-        delete: durationSeconds(timeouts?.getDelete() ?? ""),
+    return {
+      provider: req.getProvider(),
+      version: req.getVersion(),
+      propertyDependencies,
+      options: {
+        ignoreChanges: req.getIgnorechangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        customTimeouts: {
+          create: durationSeconds(timeouts?.getCreate() ?? ""),
+          update: durationSeconds(timeouts?.getUpdate() ?? ""),
+          delete: durationSeconds(timeouts?.getDelete() ?? ""),
+        },
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
       },
-      ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
     };
-    const provider = req.getProvider();
-    const version = req.getVersion();
-    await super.registerResource(req, (err, response) => {
-      if (!err && response) {
-        this.details.set(response.getUrn(), {
-          provider,
-          version,
-          propertyDependencies,
-          options: { ...options, aliases: this.aliasesOf(response.getUrn()) },
-          outputs: response.getObject()?.toJavaScript() ?? {},
-        });
-      }
-      callback(err, response);
-    });
   }
 
-  override registerResourceOutputs(req: OutputsRequest, callback: Callback<object>): void {
+  /** `aliases`: the old URNs the monitor resolved for the resource; `outputs`: its answer's serialized state. */
+  registered(urn: string, pending: PendingDetails, aliases: string[], outputs: Record<string, unknown>): void {
+    this.details.set(urn, { ...pending, options: { ...pending.options, aliases }, outputs });
+  }
+
+  outputs(req: EngineOutputsRequest): void {
     this.registeredOutputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
-    super.registerResourceOutputs(req, callback);
   }
 
-  override async invoke(req: EngineInvokeRequest, callback: Callback<resproto.ResourceInvokeResponse>): Promise<void> {
-    if (!req.getProvider()) this.noteDefaultProvider(req.getTok(), req.getVersion());
-    await super.invoke(req, callback);
+  invoking(req: EngineInvokeRequest, registered: number): void {
+    if (!req.getProvider()) this.noteDefaultProvider(req.getTok(), req.getVersion(), registered);
   }
 
-  /** The engine's record of the run so far. Components' outputs are the last ones they registered. */
-  record(): EngineRecord {
+  /**
+   * The engine's record of the run so far, for the resources the monitor recorded (in order). Components' outputs are
+   * the last ones they registered.
+   */
+  record(resources: readonly { urn: string; custom: boolean }[]): EngineRecord {
     const details: Record<string, EngineDetails> = {};
-    for (const r of this.resources) {
+    for (const r of resources) {
       const d = this.details.get(r.urn);
       if (!d) continue;
       details[r.urn] = r.custom ? d : { ...d, outputs: this.registeredOutputs.get(r.urn) ?? {} };

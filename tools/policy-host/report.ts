@@ -2,7 +2,7 @@
 // additively): an array of {"policy", "enforcementLevel", "urn", "message"}, one entry per violation of any level,
 // sorted by policy, then URN, then message. The summary prints the violations grouped by policy.
 import path from "node:path";
-import type { PolicyRunResult, PolicyViolation } from "./policy-run";
+import type { PolicyRunResult, PolicyViolation } from "./run";
 
 export function policyJson(violations: PolicyViolation[]): string {
   const entries = violations.map((v) => ({
@@ -52,7 +52,11 @@ export function policyLines(result: PolicyRunResult, packDir: string, planned: n
     return lines;
   }
   const counts = countByLevel(violations);
-  lines.push(`  Policy violations: ${Object.entries(counts).map(([level, n]) => `${n} ${level}`).join(", ")}`);
+  lines.push(
+    `  Policy violations: ${Object.entries(counts)
+      .map(([level, n]) => `${n} ${level}`)
+      .join(", ")}`,
+  );
   const byPolicy = new Map<string, PolicyViolation[]>();
   for (const v of violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
   for (const [policy, list] of byPolicy) {

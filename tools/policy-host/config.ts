@@ -8,6 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Ajv from "ajv";
 import { closest } from "../../config/suggest";
+import type { JsonObject } from "../../policy/lib";
+import { LIVE_OBJECTS_PROPERTY } from "../../policy/live";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
@@ -60,7 +62,9 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfigE
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new PolicyConfigError(`${shown}: cannot read the policy config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new PolicyConfigError(
+      `${shown}: cannot read the policy config (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   if (text.trim() === "") return {};
   let raw: unknown;
@@ -74,11 +78,14 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfigE
   const result: Record<string, PolicyConfigEntry> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (name === "environments") {
-      problems.push(`${shown}: "environments" (Pulumi ESC) cannot be resolved offline; remove it from the plan's config`);
+      problems.push(
+        `${shown}: "environments" (Pulumi ESC) cannot be resolved offline; remove it from the plan's config`,
+      );
       continue;
     }
     if (typeof value === "string") {
-      if (!isLevel(value)) problems.push(`${shown}: ${name}: "${value}" is not an enforcement level (${ENFORCEMENT_LEVELS.join(", ")})`);
+      if (!isLevel(value))
+        problems.push(`${shown}: ${name}: "${value}" is not an enforcement level (${ENFORCEMENT_LEVELS.join(", ")})`);
       else result[name] = { enforcementLevel: value };
       continue;
     }
@@ -88,7 +95,9 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfigE
     }
     const { enforcementLevel, ...properties } = value;
     if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) {
-      problems.push(`${shown}: ${name}.enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level (${ENFORCEMENT_LEVELS.join(", ")})`);
+      problems.push(
+        `${shown}: ${name}.enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level (${ENFORCEMENT_LEVELS.join(", ")})`,
+      );
       continue;
     }
     const entry: PolicyConfigEntry = {};
@@ -167,7 +176,23 @@ export function reconcilePolicyConfig(
     }
   }
   if (problems.length > 0) {
-    throw new PolicyConfigError(`validating policy config of ${info.name} ${info.version}:\n  ${problems.join("\n  ")}`);
+    throw new PolicyConfigError(
+      `validating policy config of ${info.name} ${info.version}:\n  ${problems.join("\n  ")}`,
+    );
   }
   return result;
+}
+
+/** The policy config with the live objects added to each named policy (keeping its level and other settings). */
+export function addLiveObjects(
+  config: Record<string, PolicyConfigEntry>,
+  policies: readonly string[],
+  objects: JsonObject[],
+): Record<string, PolicyConfigEntry> {
+  const out = { ...config };
+  for (const name of policies) {
+    const given = out[name] ?? {};
+    out[name] = { ...given, properties: { ...given.properties, [LIVE_OBJECTS_PROPERTY]: objects } };
+  }
+  return out;
 }

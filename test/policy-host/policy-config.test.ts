@@ -7,7 +7,7 @@ import {
   PolicyConfigError,
   readPolicyConfigFile,
   reconcilePolicyConfig,
-} from "../../tools/plan/policy-config";
+} from "../../tools/policy-host/config";
 import { tempDir } from "../harness";
 
 const info: AnalyzerInfo = {
@@ -58,21 +58,23 @@ describe("reconcilePolicyConfig", () => {
   });
 
   test("rejects a property against the policy's schema, naming the source and the key", () => {
-    expect(() => reconcilePolicyConfig(info, { "proxy-memory-limit": { properties: { maxMemory: 1024 } } }, "policy/prod.json")).toThrow(
-      /policy\/prod\.json: proxy-memory-limit\.maxMemory: must be string/,
-    );
+    expect(() =>
+      reconcilePolicyConfig(info, { "proxy-memory-limit": { properties: { maxMemory: 1024 } } }, "policy/prod.json"),
+    ).toThrow(/policy\/prod\.json: proxy-memory-limit\.maxMemory: must be string/);
   });
 
   test("rejects a name that is no policy of the pack, suggesting the closest", () => {
-    expect(() => reconcilePolicyConfig(info, { "proxy-memory-limt": { enforcementLevel: "advisory" } }, "policy/dev.json")).toThrow(
+    expect(() =>
+      reconcilePolicyConfig(info, { "proxy-memory-limt": { enforcementLevel: "advisory" } }, "policy/dev.json"),
+    ).toThrow(
       /policy\/dev\.json: "proxy-memory-limt" is not a policy of pack aks-mesh \(did you mean proxy-memory-limit\?\)/,
     );
   });
 
   test("rejects config for a pack that does not support it", () => {
-    expect(() => reconcilePolicyConfig({ ...info, supportsConfig: false }, { all: { enforcementLevel: "advisory" } }, "f")).toThrow(
-      PolicyConfigError,
-    );
+    expect(() =>
+      reconcilePolicyConfig({ ...info, supportsConfig: false }, { all: { enforcementLevel: "advisory" } }, "f"),
+    ).toThrow(PolicyConfigError);
   });
 });
 
@@ -94,7 +96,11 @@ describe("readPolicyConfigFile", () => {
     ["a list", "[]", /must be a JSON object/],
     ["an unknown level", '{"a": "strict"}', /a: "strict" is not an enforcement level/],
     ["a number", '{"a": 3}', /a: must be an enforcement level or an object/],
-    ["a bad level inside an object", '{"a": {"enforcementLevel": 1}}', /a\.enforcementLevel: 1 is not an enforcement level/],
+    [
+      "a bad level inside an object",
+      '{"a": {"enforcementLevel": 1}}',
+      /a\.enforcementLevel: 1 is not an enforcement level/,
+    ],
     ["ESC environments", '{"environments": ["prod"]}', /"environments" \(Pulumi ESC\) cannot be resolved offline/],
   ])("rejects %s, naming the file", (_what, text, message) => {
     const f = file(text);

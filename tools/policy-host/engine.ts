@@ -13,9 +13,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
-import type { DefaultProviderUse, EngineDetails, EngineOptions, EngineRecord } from "./engine-monitor";
-import type { RecordedResource } from "./monitor";
-import type { StackConfig } from "./stack-config";
+import type { DefaultProviderUse, EngineDetails, EngineOptions, EngineRecord } from "./engine-record";
+import type { PassResource, PolicyStack } from "./pass";
 
 const SIG = pulumi.runtime.specialSigKey;
 const SECRET_SIG = pulumi.runtime.specialSecretSig;
@@ -122,7 +121,7 @@ const NO_OPTIONS: EngineOptions = {
   customTimeouts: { create: 0, update: 0, delete: 0 },
 };
 
-function defaultProviderView(use: DefaultProviderUse, stack: StackConfig): AnalyzerView {
+function defaultProviderView(use: DefaultProviderUse, stack: PolicyStack): AnalyzerView {
   const inputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stack.config)) {
     if (!key.startsWith(`${use.pkg}:`)) continue;
@@ -155,7 +154,7 @@ function providerUrn(reference: string): string {
  * Every resource of the run in the order the engine registers them, default providers included, each with what
  * Analyze and AnalyzeStack would carry.
  */
-export function engineResources(stack: StackConfig, resources: RecordedResource[], record: EngineRecord): AnalyzerView[] {
+export function engineResources(stack: PolicyStack, resources: PassResource[], record: EngineRecord): AnalyzerView[] {
   const views: AnalyzerView[] = [];
   const defaults = new Map<string, AnalyzerView>();
   const uses = [...record.defaultProviders].sort((a, b) => a.before - b.before);
@@ -194,7 +193,8 @@ export function engineResources(stack: StackConfig, resources: RecordedResource[
     const provider = reference
       ? byUrn.get(providerUrn(reference))
       : defaults.get(`${view.type.split(":")[0] ?? ""}@${details?.version ?? ""}`);
-    if (provider) view.provider = { urn: provider.urn, type: provider.type, name: provider.name, properties: provider.properties };
+    if (provider)
+      view.provider = { urn: provider.urn, type: provider.type, name: provider.name, properties: provider.properties };
   }
   return views;
 }

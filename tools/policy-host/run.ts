@@ -15,27 +15,20 @@ import YAML from "yaml";
 import type * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import type { JsonObject } from "../../policy/lib";
 import { LIVE_OBJECTS_PROPERTY } from "../../policy/live";
-import { addLiveObjects } from "./live";
 import { DEFAULT_ENVIRONMENT, type Environment, ENVIRONMENTS } from "../../policy/contract";
 import { PRODUCTION_FLOOR } from "../../policy/floor";
 import {
+  addLiveObjects,
   type AnalyzerInfo,
   type EnforcementLevel,
   PolicyConfigError,
   readPolicyConfigFile,
   type ReconciledConfig,
   reconcilePolicyConfig,
-} from "./policy-config";
-import { type AnalyzerView, analyzeRequest, analyzeStackRequest, engineResources, secretTexts } from "./policy-engine";
-import {
-  enforcementLevel,
-  FakeEngine,
-  PolicyPackProcess,
-  PolicyRunError,
-  readPackProject,
-} from "./policy-host";
-import type { PreviewPass } from "./preview";
-import type { StackConfig } from "./stack-config";
+} from "./config";
+import { type AnalyzerView, analyzeRequest, analyzeStackRequest, engineResources, secretTexts } from "./engine";
+import { enforcementLevel, FakeEngine, PolicyPackProcess, PolicyRunError, readPackProject } from "./host";
+import type { PolicyStack, PreviewPass } from "./pass";
 
 /** One violation, as policy.json records it. */
 export interface PolicyViolation {
@@ -56,11 +49,15 @@ export interface PolicyTimeouts {
 // several times that on a loaded 2-core machine), and a hung pack must still fail the plan rather than block it. The
 // preview pass (the whole program in a child process) gets the longest: it took over 60 s on a 2-core machine running
 // three other plans.
-export const DEFAULT_TIMEOUTS: PolicyTimeouts & { previewMs: number } = { startMs: 90_000, rpcMs: 60_000, previewMs: 180_000 };
+export const DEFAULT_TIMEOUTS: PolicyTimeouts & { previewMs: number } = {
+  startMs: 90_000,
+  rpcMs: 60_000,
+  previewMs: 180_000,
+};
 
 export interface PolicyRunOptions {
   root: string;
-  stack: StackConfig;
+  stack: PolicyStack;
   /** The pack folder (holding PulumiPolicy.yaml). */
   packDir: string;
   /** --policy-pack-config; default <packDir>/<environment>.json when it exists. */
@@ -71,7 +68,7 @@ export interface PolicyRunOptions {
 }
 
 /** The environment a stack declares (config <project>:environment), and whether it said so or got the default. */
-export function stackEnvironment(stack: StackConfig): { environment: Environment; declared: boolean } {
+export function stackEnvironment(stack: PolicyStack): { environment: Environment; declared: boolean } {
   const given = stack.config[`${stack.project}:environment`];
   // An unknown value is the program's config error to report (exit 2); until then, the strict levels.
   const known = ENVIRONMENTS.find((e) => e === given);
@@ -79,7 +76,9 @@ export function stackEnvironment(stack: StackConfig): { environment: Environment
 }
 
 /** Where the policy config comes from: --policy-pack-config, else the environment's levels file when the pack has one. */
-export function policyConfigSource(opts: Pick<PolicyRunOptions, "packDir" | "configFile" | "stack">): string | undefined {
+export function policyConfigSource(
+  opts: Pick<PolicyRunOptions, "packDir" | "configFile" | "stack">,
+): string | undefined {
   if (opts.configFile) return path.resolve(opts.configFile);
   const candidate = path.join(opts.packDir, `${stackEnvironment(opts.stack).environment}.json`);
   return fs.existsSync(candidate) ? candidate : undefined;
@@ -90,7 +89,7 @@ export function policyConfigSource(opts: Pick<PolicyRunOptions, "packDir" | "con
  * mandatory (or remediate) after reconciling, whatever file set its level. Throws PolicyConfigError naming each one.
  */
 export function checkProductionFloor(
-  stack: StackConfig,
+  stack: PolicyStack,
   configured: Record<string, ReconciledConfig>,
   source: string,
 ): void {
@@ -113,7 +112,7 @@ export function checkProductionFloor(
 const ORGANIZATION = "organization";
 
 /** Stack tags the CLI derives from Pulumi.yaml and the `pulumi:tags` config (backend.GetEnvironmentTagsForCurrentStack). */
-function stackTags(root: string, stack: StackConfig): Record<string, string> {
+function stackTags(root: string, stack: PolicyStack): Record<string, string> {
   const tags: Record<string, string> = { "pulumi:project": stack.project };
   try {
     const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
@@ -213,7 +212,9 @@ export function startPolicyPack(opts: PolicyRunOptions): StartingPack {
     if (opts.liveObjects) {
       const readers = info.policies.filter((p) => p.configSchema?.properties[LIVE_OBJECTS_PROPERTY]).map((p) => p.name);
       if (readers.length === 0) {
-        throw new PolicyConfigError(`--live: no policy of pack ${info.name} reads live objects (${LIVE_OBJECTS_PROPERTY})`);
+        throw new PolicyConfigError(
+          `--live: no policy of pack ${info.name} reads live objects (${LIVE_OBJECTS_PROPERTY})`,
+        );
       }
       config = addLiveObjects(fromFile, readers, opts.liveObjects);
     }
@@ -307,7 +308,12 @@ export async function analyzeStack(configured: ConfiguredPack, preview: PreviewP
     const remediation = await pack.remediate(analyzeRequest(view));
     for (const r of remediation?.getRemediationsList() ?? []) {
       if (r.getDiagnostic()) {
-        found.push({ policy: r.getPolicyname(), enforcementLevel: "advisory", urn: view.urn, message: r.getDiagnostic() });
+        found.push({
+          policy: r.getPolicyname(),
+          enforcementLevel: "advisory",
+          urn: view.urn,
+          message: r.getDiagnostic(),
+        });
       } else if (r.getProperties()) {
         properties = r.getProperties()?.toJavaScript() as Record<string, unknown>;
       }
@@ -324,8 +330,7 @@ export async function analyzeStack(configured: ConfiguredPack, preview: PreviewP
   const violations = found
     .map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn, message: redact(v.message) }))
     .sort(
-      (a, b) =>
-        a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message),
+      (a, b) => a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message),
     );
   const output = [
     ...pack.output,

@@ -3,25 +3,25 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PRODUCTION_FLOOR } from "../../policy/floor";
-import { PolicyConfigError, type ReconciledConfig } from "../../tools/plan/policy-config";
+import { PolicyConfigError, type ReconciledConfig } from "../../tools/policy-host/config";
 import {
   checkProductionFloor,
   policyConfigSource,
   stackEnvironment,
   violationMessage,
-} from "../../tools/plan/policy-run";
-import type { StackConfig } from "../../tools/plan/stack-config";
+} from "../../tools/policy-host/run";
+import type { PolicyStack } from "../../tools/policy-host/pass";
+
 import { ROOT } from "../harness";
 
 const POLICY_DIR = path.join(ROOT, "policy");
 
-function stack(environment?: string): StackConfig {
+function stack(environment?: string): PolicyStack {
   return {
     project: "aks-mesh",
     stack: "staging",
     config: environment === undefined ? {} : { "aks-mesh:environment": environment },
     secretKeys: [],
-    placeholders: [],
   };
 }
 
@@ -33,7 +33,10 @@ function levelsFrom(file: string): Record<string, ReconciledConfig> {
   return Object.fromEntries(
     Object.entries(json).map(([name, c]) => [
       name,
-      { enforcementLevel: typeof c === "string" ? (c as ReconciledConfig["enforcementLevel"]) : c.enforcementLevel, properties: {} },
+      {
+        enforcementLevel: typeof c === "string" ? (c as ReconciledConfig["enforcementLevel"]) : c.enforcementLevel,
+        properties: {},
+      },
     ]),
   );
 }
@@ -60,7 +63,9 @@ describe("which levels a stack runs", () => {
 
 describe("the production floor", () => {
   test("passes production's own levels", () => {
-    expect(() => checkProductionFloor(stack("production"), levelsFrom("production.json"), "policy/production.json")).not.toThrow();
+    expect(() =>
+      checkProductionFloor(stack("production"), levelsFrom("production.json"), "policy/production.json"),
+    ).not.toThrow();
   });
 
   test.each(["advisory", "disabled"] as const)(
@@ -71,7 +76,9 @@ describe("the production floor", () => {
       levels[name] = { enforcementLevel: level, properties: {} };
       expect(() => checkProductionFloor(stack("production"), levels, "mine.json")).toThrow(PolicyConfigError);
       expect(() => checkProductionFloor(stack("production"), levels, "mine.json")).toThrow(
-        new RegExp(`^mine\\.json: ${name}: "${level}" is below the production floor: stack "staging" is a production stack`),
+        new RegExp(
+          `^mine\\.json: ${name}: "${level}" is below the production floor: stack "staging" is a production stack`,
+        ),
       );
     },
   );
@@ -83,14 +90,20 @@ describe("the production floor", () => {
   });
 
   test("leaves a development stack its development levels", () => {
-    expect(() => checkProductionFloor(stack("development"), levelsFrom("development.json"), "policy/development.json")).not.toThrow();
+    expect(() =>
+      checkProductionFloor(stack("development"), levelsFrom("development.json"), "policy/development.json"),
+    ).not.toThrow();
   });
 });
 
 describe("a violation's message", () => {
   const description = "The mesh has a default-deny AuthorizationPolicy (root namespace, no selector, no rules).";
   test.each([
-    ["drops the policy's description @pulumi/policy puts in front", `${description}\nThe mesh has no default-deny policy: add one.`, "The mesh has no default-deny policy: add one."],
+    [
+      "drops the policy's description @pulumi/policy puts in front",
+      `${description}\nThe mesh has no default-deny policy: add one.`,
+      "The mesh has no default-deny policy: add one.",
+    ],
     ["keeps a message that is only the description", description, description],
     ["keeps a message that does not start with the description", "Something else.\nMore.", "Something else.\nMore."],
   ])("%s", (_title, message, expected) => {
