@@ -5,9 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { cluster as clusterArea } from "./components/cluster";
 import { Ingress } from "./components/ingress";
-import { ISTIO_NAMESPACE, IstioControlPlane, MeshNamespaces } from "./components/istio";
-import type { ControlPlaneHandle } from "./components/istio/handle";
-import { Observability, tracingExtensionProvider } from "./components/observability";
+import { IstioControlPlane, MeshNamespaces } from "./components/istio";
+import { Observability } from "./components/observability";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
 /** Stack outputs: what operators need after `pulumi up`. */
@@ -36,34 +35,11 @@ export = (): StackOutputs => {
 
   const cluster = clusterArea("cluster", { config });
   const onCluster = { providers: [cluster.provider] };
-  const istio = new IstioControlPlane(
-    "istio",
-    {
-      version: config.istio.version,
-      revision: config.istio.revision,
-      chartRepository: config.istio.chartRepository,
-      hub: config.istio.hub,
-      accessLog: config.istio.accessLog,
-      outboundTrafficPolicy: config.istio.outboundTrafficPolicy,
-      pilot: config.istio.pilot,
-      proxyResources: config.istio.proxy.resources,
-      timeoutSeconds: config.istio.helmTimeoutSeconds,
-      extensionProviders: config.observability ? [tracingExtensionProvider(config.observability.namespace)] : [],
-    },
-    onCluster,
-  );
-  const controlPlane: ControlPlaneHandle = {
-    version: istio.version,
-    revision: istio.revision,
-    injectionRevision: istio.revision,
-    namespace: ISTIO_NAMESPACE,
-    ready: istio.ready,
-    meshConfig: { extensionProviders: [] },
-  };
+  const controlPlane = new IstioControlPlane("istio", { config, handles: { cluster } });
   new MeshNamespaces(
     "mesh-namespaces",
-    { revision: istio.revision, namespaces: config.meshNamespaces },
-    { ...onCluster, dependsOn: istio.ready },
+    { revision: controlPlane.injectionRevision, namespaces: config.meshNamespaces },
+    { ...onCluster, dependsOn: controlPlane.ready },
   );
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane } }).handle;
   const observability = Observability.ifEnabled("observability", {

@@ -25,12 +25,30 @@ export interface CheckContext {
   today: string;
 }
 
+/** An entry of meshConfig.extensionProviders (MeshConfig.ExtensionProvider; e.g. observability's tracing back end). */
+export interface MeshExtensionProvider {
+  name: string;
+  opentelemetry?: { service: string; port: number };
+  zipkin?: { service: string; port: number; maxTagLength?: number };
+}
+
+/**
+ * meshConfig fields the areas contribute to istiod (each area's `meshConfig`), folded together into the resolved
+ * `istio` section: the control plane reads only its own section, and hands the result on in its handle.
+ */
+export interface MeshConfigContributions {
+  /** meshConfig.extensionProviders. Empty when no area contributes one. */
+  readonly extensionProviders: readonly MeshExtensionProvider[];
+}
+
 /** What resolution receives besides the parsed config. */
 export interface ResolveContext {
   project: string;
   stack: string;
   /** Every secret key the stack sets, as a Pulumi secret Output (its format already checked). */
   secrets: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Every area's meshConfig contribution, folded together (the istio area resolves it into config.istio). */
+  meshConfig: MeshConfigContributions;
 }
 
 /**
@@ -49,6 +67,8 @@ export interface ConfigArea<Keys extends z.ZodRawShape, In, Out> {
   readonly requiredSecrets?: (root: In) => Readonly<Record<string, string>>;
   /** Rules between its keys and other areas' keys, once every key parsed; each message names the key to change. */
   readonly crossChecks?: (root: In, ctx: CheckContext) => string[];
+  /** What it adds to istiod's meshConfig (e.g. a tracing provider), from a valid config. */
+  readonly meshConfig?: (root: In) => Partial<MeshConfigContributions>;
   /** Its part of the validated config: the parsed values with derived ones filled in. Runs only on a valid config. */
   readonly resolve: (root: In, ctx: ResolveContext) => Out;
 }

@@ -2,7 +2,7 @@
 // `aks-mesh:` keys), the secret keys and the order in which cross-checks run; `MeshConfig` is inferred from it.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { CheckContext, ResolveContext, SecretKey } from "./area";
+import type { CheckContext, MeshConfigContributions, ResolveContext, SecretKey } from "./area";
 import { clusterArea } from "./cluster";
 import { environmentArea } from "./environment";
 import { ingressArea } from "./ingress";
@@ -69,9 +69,16 @@ export function crossChecks(root: Root, ctx: CheckContext): string[] {
 export function resolveAreas(
   root: Root,
   raw: Readonly<Record<string, string>>,
-  ctx: Omit<ResolveContext, "secrets">,
+  ctx: Omit<ResolveContext, "secrets" | "meshConfig">,
 ): MeshConfig {
   const secrets = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, pulumi.secret(value)]));
-  const parts = AREAS.map((area) => area.resolve(root, { ...ctx, secrets }));
+  const meshConfig = meshConfigContributions(root);
+  const parts = AREAS.map((area) => area.resolve(root, { ...ctx, secrets, meshConfig }));
   return Object.assign({ project: ctx.project, stack: ctx.stack }, ...parts) as MeshConfig;
+}
+
+/** Every area's meshConfig contribution, in registry order. */
+function meshConfigContributions(root: Root): MeshConfigContributions {
+  const parts = AREAS.map((area) => area.meshConfig?.(root) ?? {});
+  return { extensionProviders: parts.flatMap((p) => p.extensionProviders ?? []) };
 }

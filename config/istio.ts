@@ -1,6 +1,6 @@
 // Area "istio" (components/istio): `aks-mesh:istio`, the control plane.
 import { z } from "zod";
-import type { ConfigArea, Parsed } from "./area";
+import type { ConfigArea, MeshConfigContributions, Parsed } from "./area";
 import { istioVersionProblem } from "./compatibility";
 import { revisionOf } from "./guardrails";
 import { dnsLabel, resources, semver, whenFieldsValid } from "./primitives";
@@ -81,8 +81,60 @@ export const istioSection = z
       .max(3600)
       .default(600)
       .describe("How long a Helm release may take to become ready."),
+    namespace: dnsLabel
+      .default("istio-system")
+      .describe(
+        "Namespace of istiod and mesh root namespace (global.istioNamespace): where mesh-wide Istio objects go. " +
+          "istio-system by default; the AKS Istio add-on runs its control plane in aks-istio-system.",
+      ),
+    revisionTags: z
+      .array(
+        dnsLabel.refine((t) => t !== "default", {
+          message:
+            'the tag "default" also takes over istio-injection=enabled namespaces and the default validator, which ' +
+            'the istio-base release owns (base.defaultRevision); name the tag after its role instead, e.g. "stable"',
+        }),
+      )
+      .default([])
+      .superRefine((tags, ctx) => {
+        tags.forEach((t, i) => {
+          if (tags.indexOf(t) !== i) ctx.addIssue({ code: "custom", path: [i], message: `"${t}" is listed twice` });
+        });
+      })
+      .describe(
+        "Revision tags (istioctl tag set <tag> --revision <revision>): stable names namespaces can carry in " +
+          "istio.io/rev instead of a revision, so a canary upgrade moves a tag, not every namespace. Each points at " +
+          "istio.revision; the program renders its MutatingWebhookConfiguration istio-revision-tag-<tag> outside " +
+          "the Helm releases, so a tag can move between revisions.",
+      ),
+    injectionTag: dnsLabel
+      .optional()
+      .describe(
+        "The revision tag (one of revisionTags) that mesh namespaces and gateways carry in istio.io/rev. Unset: " +
+          "they carry the revision itself.",
+      ),
   })
-  .describe("The Istio control plane: Helm releases istio-base and istiod-<revision>.");
+  .superRefine((istio, ctx) => {
+    const revision = istio.revision ?? revisionOf(istio.version);
+    istio.revisionTags.forEach((t, i) => {
+      // istioctl refuses it too (istioctl/pkg/tag/generate.go: "found existing control plane revision with same name").
+      if (t === revision) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["revisionTags", i],
+          message: `"${t}" is the revision's own name; a tag must name something else`,
+        });
+      }
+    });
+    if (istio.injectionTag !== undefined && !istio.revisionTags.includes(istio.injectionTag)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["injectionTag"],
+        message: `"${istio.injectionTag}" is not one of revisionTags (${JSON.stringify(istio.revisionTags)}); add it there first`,
+      });
+    }
+  }, whenFieldsValid)
+  .describe("The Istio control plane: Helm releases istio-base and istiod-<revision>, and its revision tags.");
 
 export const istioKeys = { istio: istioSection.prefault({}) };
 
@@ -91,8 +143,16 @@ type IstioParsed = Parsed<typeof istioKeys>;
 export const istioArea: ConfigArea<
   typeof istioKeys,
   IstioParsed,
-  { istio: IstioParsed["istio"] & { readonly revision: string } }
+  {
+    istio: IstioParsed["istio"] & {
+      readonly revision: string;
+      /** What the other areas contribute to istiod's meshConfig (their `meshConfig`, folded by config/areas.ts). */
+      readonly meshConfig: MeshConfigContributions;
+    };
+  }
 > = {
   keys: istioKeys,
-  resolve: (root) => ({ istio: { ...root.istio, revision: root.istio.revision ?? revisionOf(root.istio.version) } }),
+  resolve: (root, { meshConfig }) => ({
+    istio: { ...root.istio, revision: root.istio.revision ?? revisionOf(root.istio.version), meshConfig },
+  }),
 };

@@ -3,7 +3,9 @@
 // over-provisioned and the user cut it by 70%, so these are sized for one small cluster and raised per stack.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { ConfigArea, Parsed, SecretKey } from "./area";
+// The tools' Service names and ports: a constants-only module (no imports) that the components and this area share.
+import { ENDPOINTS, JAEGER_OTLP_GRPC_PORT } from "../components/observability/paths";
+import type { ConfigArea, MeshConfigContributions, Parsed, SecretKey } from "./area";
 import type { ingressKeys } from "./ingress";
 import type { meshKeys } from "./mesh";
 import { dnsLabel, hostName, quantity, quantityValue, resources, whenFieldsValid } from "./primitives";
@@ -365,6 +367,7 @@ export const observabilityArea: ConfigArea<
     };
   },
   crossChecks: (root, { key }) => crossChecks(root, key),
+  meshConfig: ({ observability: o }) => (o?.enabled ? observabilityMeshConfig(o.namespace) : {}),
   resolve: ({ observability: o }, { secrets }) => {
     if (!o?.enabled) return {};
     const slackWebhookUrl = secrets.slackWebhookUrl;
@@ -411,4 +414,25 @@ function crossChecks(root: ObservabilityInput, key: (path: string) => string): s
     problems.push(`${key("observability.host")}: "${o.host}" is not in the DNS zone "${others.dnsZone}"`);
   }
   return problems;
+}
+
+/** Name of the tracing extension provider in meshConfig; the mesh-wide Telemetry resource refers to it. */
+export const TRACING_PROVIDER = "jaeger";
+
+/**
+ * What observability contributes to istiod's meshConfig: the tracing provider, Istio's OpenTelemetry tracer sending
+ * OTLP/gRPC to Jaeger's collector port (MeshConfig.ExtensionProvider.opentelemetry {service, port} in Istio 1.23).
+ */
+function observabilityMeshConfig(namespace: string): MeshConfigContributions {
+  return {
+    extensionProviders: [
+      {
+        name: TRACING_PROVIDER,
+        opentelemetry: {
+          service: `${ENDPOINTS.jaeger.service}.${namespace}.svc.cluster.local`,
+          port: JAEGER_OTLP_GRPC_PORT,
+        },
+      },
+    ],
+  };
 }

@@ -1,17 +1,9 @@
 // What other areas need from the Istio control plane. Produced by IstioControlPlane; every area that writes Istio
 // objects, labels namespaces or injects pods takes it from `handles.controlPlane` instead of reading config.istio.
 import type * as pulumi from "@pulumi/pulumi";
-import type { MeshExtensionProvider } from "./values";
+import type { MeshConfigContributions } from "../../config";
 
-/**
- * meshConfig fields that other areas contribute (each config area module may export a `meshConfig` contribution,
- * folded into the resolved config.istio). Read-only: the control plane renders them into istiod's meshConfig; other
- * areas read them to refer to what they contributed (e.g. a Telemetry resource naming its tracing provider).
- */
-export interface MeshConfigContributions {
-  /** meshConfig.extensionProviders, e.g. observability's tracing back end. Empty when no area contributes one. */
-  readonly extensionProviders: readonly MeshExtensionProvider[];
-}
+export type { MeshConfigContributions } from "../../config";
 
 export interface ControlPlaneHandle {
   /** Istio version (config istio.version): chart versions and image tag. */
@@ -27,6 +19,9 @@ export interface ControlPlaneHandle {
   readonly namespace: string;
   /** "After istiod": CRDs registered, injection and validation webhooks answering. Use as `dependsOn`. */
   readonly ready: pulumi.Resource[];
-  /** What other areas contributed to meshConfig. */
+  /**
+   * What other areas contributed to meshConfig (config/<area>.ts `meshConfig` exports, folded into config.istio).
+   * Read-only: the control plane renders it into istiod's meshConfig; an area reads it to refer to what it added.
+   */
   readonly meshConfig: MeshConfigContributions;
 }

@@ -5,7 +5,7 @@
 //   the flag), so it is set only where it is not the default;
 // - istiod's `pilot.*` values moved to the top level in 1.24 (istio/istio#52036); the chart still copies `pilot.*` up
 //   (templates/zzy_descope_legacy.yaml, present through 1.30.3), so one layout serves every minor of the table.
-import type { Resources } from "../../config";
+import type { MeshExtensionProvider, Resources } from "../../config";
 
 /** Values of the `base` chart (CRDs and the default validating webhook). */
 export interface BaseValues {
@@ -17,13 +17,6 @@ export interface BaseValues {
     enableCRDTemplates: boolean;
   };
   global: { istioNamespace: string };
-}
-
-/** An extension provider of meshConfig (tracing back ends are added by the observability layer). */
-export interface MeshExtensionProvider {
-  name: string;
-  opentelemetry?: { service: string; port: number };
-  zipkin?: { service: string; port: number; maxTagLength?: number };
 }
 
 export interface MeshConfigValues {
@@ -39,6 +32,7 @@ export interface MeshConfigValues {
     /** Start the application container only once Envoy is ready, so its first requests are not refused. */
     holdApplicationUntilProxyStarts: boolean;
   };
+  /** Contributed by other areas (ControlPlaneHandle.meshConfig); absent when none is. */
   extensionProviders?: MeshExtensionProvider[];
 }
 

@@ -7,7 +7,7 @@ export { Loki, type LokiArgs, lokiUrl, lokiValues } from "./loki";
 export { LogShipper, type LogShipperArgs, alloyConfig } from "./alloy";
 export { Jaeger, type JaegerArgs, jaegerConfig } from "./jaeger";
 export { Kiali, type KialiArgs, KIALI_LOGIN_ACCOUNT, KIALI_VIEWER_ROLE } from "./kiali";
-export { MeshTracing, type MeshTracingArgs, tracingExtensionProvider, TRACING_PROVIDER } from "./tracing";
+export { MeshTracing, type MeshTracingArgs, TRACING_PROVIDER } from "./tracing";
 export { MonitoringRoutes, type MonitoringRoutesArgs, monitoringHttpRoutes, routedTools } from "./routes";
 export { Observability, type ObservabilityArgs } from "./stack";
 export { alertRuleGroups, type AlertContext, type AlertThresholds } from "./alerts/rules";

@@ -1,22 +1,11 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MeshExtensionProvider } from "../istio";
-import { istioObject, meshLabels, serviceFqdn } from "../shared";
-import { ENDPOINTS, JAEGER_OTLP_GRPC_PORT } from "./paths";
+import { TRACING_PROVIDER } from "../../config";
+import { istioObject, meshLabels } from "../shared";
 
-/** Name of the tracing extension provider in meshConfig; the Telemetry resource refers to it. */
-export const TRACING_PROVIDER = "jaeger";
-
-/**
- * The meshConfig.extensionProviders entry for Jaeger: Istio's OpenTelemetry tracer sending OTLP/gRPC to Jaeger's
- * collector port (MeshConfig.ExtensionProvider.opentelemetry {service, port} in Istio 1.23).
- */
-export function tracingExtensionProvider(monitoringNamespace: string): MeshExtensionProvider {
-  return {
-    name: TRACING_PROVIDER,
-    opentelemetry: { service: serviceFqdn(ENDPOINTS.jaeger.service, monitoringNamespace), port: JAEGER_OTLP_GRPC_PORT },
-  };
-}
+// The provider itself is observability's meshConfig contribution (config/observability.ts), which the control plane
+// renders into istiod's meshConfig.
+export { TRACING_PROVIDER };
 
 export interface MeshTracingArgs {
   /** Percentage of requests sampled at the edge of the mesh (observability.tracing.samplingPercentage). */

@@ -1,33 +1,100 @@
 import { type Harness, mockRuntime } from "../../harness";
-import type { IstioControlPlaneArgs } from "../../../components/istio";
+import { type MeshConfig, parseConfig } from "../../../config";
+import type { IstioControlPlane } from "../../../components/istio";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const WEBHOOK = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
 
-const args: IstioControlPlaneArgs = {
+const prodIstio = {
   version: "1.23.4",
   revision: "1-23-4",
-  chartRepository: "https://istio-release.storage.googleapis.com/charts",
-  hub: "docker.io/istio",
-  accessLog: { enabled: true, encoding: "JSON" },
   outboundTrafficPolicy: "REGISTRY_ONLY",
   pilot: { minReplicas: 2, maxReplicas: 5, resources: { requests: { cpu: "500m", memory: "2Gi" } } },
-  proxyResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
-  timeoutSeconds: 600,
+  proxy: { resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } } },
 };
 
+/** A validated config, as index.ts hands it to the control plane. */
+function config(istio: Record<string, unknown>, extra: Record<string, string> = {}): MeshConfig {
+  return parseConfig(
+    {
+      "aks-mesh:environment": "development",
+      "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
+      "aks-mesh:istio": JSON.stringify(istio),
+      ...extra,
+    },
+    { project: "aks-mesh", stack: "test" },
+  );
+}
+
 let h: Harness;
+let tagged: IstioControlPlane;
+let plain: IstioControlPlane;
+const seenOptions = new Map<string, { ignoreChanges?: string[] }>();
 beforeAll(async () => {
   h = await mockRuntime();
-  const { IstioControlPlane } = await import("../../../components/istio");
-  new IstioControlPlane("istio", args);
-  new IstioControlPlane("single", { ...args, pilot: { ...args.pilot, minReplicas: 1, maxReplicas: 1 } });
+  const k8s = await import("@pulumi/kubernetes");
+  const { IstioControlPlane, IstiodRevision } = await import("../../../components/istio");
+  const cluster = { provider: new k8s.Provider("k8s", {}) };
+  plain = new IstioControlPlane("istio", { config: config(prodIstio), handles: { cluster } });
+  new IstioControlPlane("single", {
+    config: config({ ...prodIstio, pilot: { ...prodIstio.pilot, minReplicas: 1, maxReplicas: 1 } }),
+    handles: { cluster },
+  });
   // dev's release: the lowest Istio that runs on a Kubernetes version AKS still offers (Pulumi.dev.yaml).
-  new IstioControlPlane("dev", { ...args, version: "1.25.5", revision: "1-25-5" });
+  new IstioControlPlane("dev", {
+    config: config({ ...prodIstio, version: "1.25.5", revision: "1-25-5" }),
+    handles: { cluster },
+  });
+  tagged = new IstioControlPlane(
+    "addon",
+    {
+      config: config({
+        ...prodIstio,
+        namespace: "aks-istio-system",
+        revisionTags: ["stable", "next"],
+        injectionTag: "stable",
+      }),
+      handles: { cluster },
+    },
+    {
+      transformations: [
+        (a) => {
+          seenOptions.set(a.name, a.opts);
+          return undefined;
+        },
+      ],
+    },
+  );
+  new IstioControlPlane("traced", {
+    config: config(prodIstio, {
+      "aks-mesh:observability": JSON.stringify({ host: "monitoring.example.com", namespace: "telemetry" }),
+      "aks-mesh:slackWebhookUrl": "https://hooks.slack.com/services/T0TEST000/B0TEST000/test-webhook-value",
+    }),
+    handles: { cluster },
+  });
+  // Two revisions side by side, as a canary upgrade runs them.
+  const c = config(prodIstio).istio;
+  const revision = (rev: string, version: string) =>
+    new IstiodRevision(`pair-istiod-${rev}`, {
+      version,
+      revision: rev,
+      chartRepository: c.chartRepository,
+      namespace: c.namespace,
+      timeoutSeconds: c.helmTimeoutSeconds,
+      hub: c.hub,
+      accessLog: c.accessLog,
+      outboundTrafficPolicy: c.outboundTrafficPolicy,
+      pilot: c.pilot,
+      proxyResources: c.proxy.resources,
+      meshConfig: c.meshConfig,
+    });
+  revision("1-23-4", "1.23.4");
+  revision("1-25-5", "1.25.5");
   await h.settle();
 });
 
 const base = () => h.one(RELEASE, "istio-base");
-const istiod = () => h.one(RELEASE, "istio-istiod");
+const istiod = () => h.one(RELEASE, "istio-istiod-1-23-4");
 type Values = Record<string, Record<string, unknown>>;
 
 test("pins both charts to the configured version from the official repository", () => {
@@ -51,7 +118,7 @@ test("renders the CRDs as templates and skips the crds/ folder, so upgrades upda
 
 describe("Istio 1.25.5, dev's version", () => {
   const devBase = () => h.one(RELEASE, "dev-base");
-  const devIstiod = () => h.one(RELEASE, "dev-istiod");
+  const devIstiod = () => h.one(RELEASE, "dev-istiod-1-25-5");
 
   test("installs base and istiod 1.25.5, istiod as revision 1-25-5 with the 1.25.5 images", () => {
     expect([devBase().inputs.version, devIstiod().inputs.version]).toEqual(["1.25.5", "1.25.5"]);
@@ -83,6 +150,13 @@ test("points the default validating webhook at this revision", () => {
 test("names the istiod release and its revision after the version, so a canary revision can run beside it", () => {
   expect(istiod().inputs.name).toBe("istiod-1-23-4");
   expect((istiod().inputs.values as Values).revision).toBe("1-23-4");
+});
+
+test("gives two revisions side by side distinct release names, each installing its own revision", () => {
+  const pair = ["1-23-4", "1-25-5"].map((rev) => h.one(RELEASE, `pair-istiod-${rev}`));
+  expect(pair.map((r) => r.inputs.name)).toEqual(["istiod-1-23-4", "istiod-1-25-5"]);
+  expect(pair.map((r) => (r.inputs.values as Values).revision)).toEqual(["1-23-4", "1-25-5"]);
+  expect(pair.map((r) => ((r.inputs.values as Values).global as { tag: string }).tag)).toEqual(["1.23.4", "1.25.5"]);
 });
 
 test("pins the images to the chart version", () => {
@@ -129,7 +203,7 @@ test("sizes istiod from config and autoscales it between the bounds", () => {
 });
 
 test("disables istiod's PodDisruptionBudget with a single replica, which would block every node drain", () => {
-  const single = h.one(RELEASE, "single-istiod").inputs.values as Values;
+  const single = h.one(RELEASE, "single-istiod-1-23-4").inputs.values as Values;
   expect((single.global as { defaultPodDisruptionBudget: unknown }).defaultPodDisruptionBudget).toEqual({
     enabled: false,
   });
@@ -139,4 +213,145 @@ test("disables istiod's PodDisruptionBudget with a single replica, which would b
 
 test("rolls a failed release back instead of leaving a half-applied control plane", () => {
   for (const r of [base(), istiod()]) expect(r.inputs.atomic).toBe(true);
+});
+
+describe("the releases answer to their URNs from before the split into IstioBase and IstiodRevision", () => {
+  const old = (name: string) => `urn:pulumi:test::aks-mesh::aks-mesh:istio:IstioControlPlane$${RELEASE}::${name}`;
+
+  test("base's release answers to IstioControlPlane's istio-base", () => {
+    expect(base().urn).not.toBe(old("istio-base"));
+    expect(base().aliases).toEqual([old("istio-base")]);
+  });
+
+  test("the current revision's release answers to IstioControlPlane's istio-istiod", () => {
+    expect(istiod().aliases).toEqual([old("istio-istiod")]);
+  });
+
+  test("a revision built on its own (a canary) answers to no old URN", () => {
+    expect(h.one(RELEASE, "pair-istiod-1-25-5").aliases).toEqual([]);
+  });
+});
+
+describe("meshConfig contributions of other areas", () => {
+  test("renders observability's tracing provider into istiod's meshConfig", () => {
+    const mesh = (h.one(RELEASE, "traced-istiod-1-23-4").inputs.values as Values).meshConfig as Record<string, unknown>;
+    expect(mesh.extensionProviders).toEqual([
+      { name: "jaeger", opentelemetry: { service: "jaeger.telemetry.svc.cluster.local", port: 4317 } },
+    ]);
+  });
+
+  test("sends no extensionProviders when no area contributes one", () => {
+    expect((istiod().inputs.values as Values).meshConfig).not.toHaveProperty("extensionProviders");
+    expect(plain.meshConfig).toEqual({ extensionProviders: [] });
+  });
+});
+
+describe("the control-plane namespace comes from config (istio.namespace)", () => {
+  test("installs both releases and points istiod's global.istioNamespace there", () => {
+    for (const name of ["addon-base", "addon-istiod-1-23-4"]) {
+      const r = h.one(RELEASE, name);
+      expect(r.inputs.namespace).toBe("aks-istio-system");
+      expect(((r.inputs.values as Values).global as { istioNamespace: string }).istioNamespace).toBe(
+        "aks-istio-system",
+      );
+    }
+  });
+
+  test("defaults to istio-system and hands the namespace to other areas", () => {
+    expect(base().inputs.namespace).toBe("istio-system");
+    expect(plain.namespace).toBe("istio-system");
+    expect(tagged.namespace).toBe("aks-istio-system");
+  });
+});
+
+describe("revision tags, rendered as istioctl tag set renders them", () => {
+  const tag = () => h.one(WEBHOOK, "addon-tag-stable");
+  type Hook = {
+    name: string;
+    clientConfig: { service: unknown; caBundle?: string };
+    namespaceSelector: unknown;
+    objectSelector: unknown;
+    failurePolicy: string;
+    rules: unknown;
+    sideEffects: string;
+    admissionReviewVersions: string[];
+  };
+  const hooks = () => tag().inputs.webhooks as Hook[];
+
+  test("names the object after the tag, with the namespace appended outside istio-system as the chart does", () => {
+    expect((tag().inputs.metadata as { name: string }).name).toBe("istio-revision-tag-stable-aks-istio-system");
+  });
+
+  test("labels it with the tag and the revision, which istiod's cert patcher and tag watcher select on", () => {
+    expect((tag().inputs.metadata as { labels: Record<string, string> }).labels).toMatchObject({
+      "istio.io/tag": "stable",
+      "istio.io/rev": "1-23-4",
+      app: "sidecar-injector",
+    });
+  });
+
+  test("injects pods of namespaces labelled istio.io/rev=<tag> unless they opt out", () => {
+    const ns = hooks().find((w) => w.name === "rev.namespace.sidecar-injector.istio.io");
+    expect(ns?.namespaceSelector).toEqual({
+      matchExpressions: [
+        { key: "istio.io/rev", operator: "In", values: ["stable"] },
+        { key: "istio-injection", operator: "DoesNotExist" },
+      ],
+    });
+    expect(ns?.objectSelector).toEqual({
+      matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] }],
+    });
+  });
+
+  test("injects pods labelled istio.io/rev=<tag> in namespaces without an injection label", () => {
+    const obj = hooks().find((w) => w.name === "rev.object.sidecar-injector.istio.io");
+    expect(obj?.namespaceSelector).toEqual({
+      matchExpressions: [
+        { key: "istio.io/rev", operator: "DoesNotExist" },
+        { key: "istio-injection", operator: "DoesNotExist" },
+      ],
+    });
+    expect(obj?.objectSelector).toEqual({
+      matchExpressions: [
+        { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] },
+        { key: "istio.io/rev", operator: "In", values: ["stable"] },
+      ],
+    });
+  });
+
+  test("sends both webhooks to the revision's istiod Service, failing closed, with no caBundle of its own", () => {
+    expect(hooks()).toHaveLength(2);
+    for (const w of hooks()) {
+      expect(w.clientConfig).toEqual({
+        service: { name: "istiod-1-23-4", namespace: "aks-istio-system", path: "/inject", port: 443 },
+      });
+      expect(w.failurePolicy).toBe("Fail");
+      expect(w.sideEffects).toBe("None");
+      expect(w.admissionReviewVersions).toEqual(["v1"]);
+      expect(w.rules).toEqual([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }]);
+    }
+  });
+
+  test("leaves the caBundle istiod patches in to istiod", () => {
+    expect(seenOptions.get("addon-tag-stable")?.ignoreChanges).toEqual(["webhooks[*].clientConfig.caBundle"]);
+  });
+
+  test("creates each tag after its revision's istiod, and counts it in ready", () => {
+    const istiodUrn = h.one(RELEASE, "addon-istiod-1-23-4").urn;
+    for (const t of ["stable", "next"]) expect(h.one(WEBHOOK, `addon-tag-${t}`).dependsOn).toEqual([istiodUrn]);
+    expect(tagged.ready).toHaveLength(4);
+  });
+
+  test("keeps tags out of the istiod release's values, so no Helm release owns them", () => {
+    expect(h.one(RELEASE, "addon-istiod-1-23-4").inputs.values as Values).not.toHaveProperty("revisionTags");
+  });
+
+  test("hands namespaces and gateways the tag to carry in istio.io/rev, or the revision when none is chosen", () => {
+    expect(tagged.injectionRevision).toBe("stable");
+    expect(plain.injectionRevision).toBe("1-23-4");
+  });
+
+  test("renders no tag webhook when the stack names no tag", () => {
+    expect(h.all(WEBHOOK).map((w) => w.name)).toEqual(["addon-tag-stable", "addon-tag-next"]);
+  });
 });

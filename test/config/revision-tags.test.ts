@@ -1,0 +1,80 @@
+// Config of the control plane's namespace and revision tags (aks-mesh:istio.namespace, revisionTags, injectionTag).
+import { ConfigError, parseConfig } from "../../config";
+
+const ctx = { project: "aks-mesh", stack: "dev" };
+
+function parse(istio: Record<string, unknown>) {
+  return parseConfig(
+    {
+      "aks-mesh:environment": "development",
+      "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
+      "aks-mesh:istio": JSON.stringify({ version: "1.23.4", ...istio }),
+    },
+    ctx,
+  );
+}
+
+function problemsOf(istio: Record<string, unknown>): string[] {
+  try {
+    parse(istio);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+test("defaults to istio-system and no tags, so namespaces carry the revision itself", () => {
+  const { istio } = parse({});
+  expect(istio.namespace).toBe("istio-system");
+  expect(istio.revisionTags).toEqual([]);
+  expect(istio.injectionTag).toBeUndefined();
+});
+
+test("accepts the AKS add-on's namespace and a tag chosen for injection", () => {
+  const { istio } = parse({
+    namespace: "aks-istio-system",
+    revisionTags: ["stable", "canary"],
+    injectionTag: "stable",
+  });
+  expect(istio.namespace).toBe("aks-istio-system");
+  expect(istio.revisionTags).toEqual(["stable", "canary"]);
+  expect(istio.injectionTag).toBe("stable");
+});
+
+test.each([
+  [
+    "a namespace that is not a DNS label",
+    { namespace: "Istio_System" },
+    "aks-mesh:istio.namespace: must be a DNS label",
+  ],
+  [
+    'the tag "default", which the base release\'s defaultRevision owns',
+    { revisionTags: ["default"] },
+    'aks-mesh:istio.revisionTags[0]: the tag "default" also takes over istio-injection=enabled namespaces',
+  ],
+  [
+    "a tag listed twice",
+    { revisionTags: ["stable", "stable"] },
+    'aks-mesh:istio.revisionTags[1]: "stable" is listed twice',
+  ],
+  [
+    "a tag named like the revision",
+    { revision: "1-23-4", revisionTags: ["1-23-4"] },
+    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the revision's own name`,
+  ],
+  [
+    "a tag named like the default revision of the version",
+    { revisionTags: ["1-23-4"] },
+    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the revision's own name`,
+  ],
+  [
+    "an injection tag that is not one of the tags",
+    { revisionTags: ["stable"], injectionTag: "canary" },
+    'aks-mesh:istio.injectionTag: "canary" is not one of revisionTags (["stable"])',
+  ],
+])("refuses %s, naming the key", (_, istio, message) => {
+  const problems = problemsOf(istio);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toContain(message);
+});
