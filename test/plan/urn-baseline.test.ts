@@ -53,6 +53,15 @@ test("accepts a rename whose component carries an alias: its children follow", (
   ]);
 });
 
+test("accepts a baseline that holds both a renamed resource's old URN and its new one, as urns:update writes it", () => {
+  const alias = { name: "ingress-ip", type: "", stack: "", project: "", parentUrn: STACK, noParent: false };
+  const both = [...baseline, urn(IP, "static-ip"), urn(`${IP}$${PIP}`, "static-ip-pip")];
+  const check = checkUrns(both, renamed([alias]), scope);
+  expect(check.replaced).toEqual([]);
+  expect(check.errors).toEqual([]);
+  expect(check.answered.get(urn(`${IP}$${PIP}`, "ingress-ip-pip"))).toBe(urn(`${IP}$${PIP}`, "static-ip-pip"));
+});
+
 test("allows additions", () => {
   const run = [resource(STACK, null), resource(urn(IP, "ingress-ip"), STACK), resource(urn(`${IP}$${PIP}`, "ingress-ip-pip"), urn(IP, "ingress-ip"))];
   const check = checkUrns(baseline, [...run, resource(urn("aks-mesh:mesh:Sidecars", "sidecars"), STACK)], scope);

@@ -49,13 +49,15 @@ export interface UrnCheck {
 
 export function checkUrns(baseline: readonly string[], resources: readonly RecordedResource[], scope: UrnScope): UrnCheck {
   const olds = new Set(baseline);
-  const { aliased, errors } = matchState(
-    resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, aliases: r.aliasSpecs })),
-    scope,
-    olds,
-  );
-  const answered = new Map([...aliased].map(([now, old]) => [old, now] as const));
+  const regs = resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, aliases: r.aliasSpecs }));
+  const { aliased, errors } = matchState(regs, scope, olds);
   const current = new Set(resources.map((r) => r.urn));
+  // A baseline holds the URNs of every version a stack may still run: once urns:update has added a renamed resource's
+  // new URN, a stack not yet updated still holds only the old one. Match against that earlier state too, where the
+  // engine finds the resource by its alias, not by its own URN.
+  const earlier = matchState(regs, scope, new Set(baseline.filter((urn) => !current.has(urn))));
+  const answered = new Map([...earlier.aliased, ...aliased].map(([now, old]) => [old, now] as const));
+  for (const e of earlier.errors) if (!errors.includes(e)) errors.push(e);
   const added = resources.map((r) => r.urn).filter((urn) => !olds.has(urn) && !aliased.has(urn));
   const replaced = baseline
     .filter((urn) => !current.has(urn) && !answered.has(urn))
