@@ -27,3 +27,54 @@ export const ENVIRONMENT_OUTPUT = "environment";
 
 /** The label that selects a revision's sidecar injector (a revision name or a tag) for a namespace or a pod. */
 export const REVISION_LABEL = "istio.io/rev";
+
+/** Istio's label that opts a pod in or out of injection; the program sets it, the pack reads it as the injector does. */
+export const SIDECAR_INJECT = "sidecar.istio.io/inject";
+
+/** Istio's annotation that picks the injection template; "gateway" marks a gateway deployment (istio-proxy as the app). */
+export const INJECT_TEMPLATES_ANNOTATION = "inject.istio.io/templates";
+
+/**
+ * The labels every Kubernetes object of the program carries (components/shared/labels.ts): the pack tells the stack's
+ * own objects from hand-made ones by them (policy/live.ts), and `kubectl get -l app.kubernetes.io/part-of=aks-mesh`
+ * lists what the stack owns.
+ */
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const MANAGED_BY = "pulumi";
+export const PART_OF_LABEL = "app.kubernetes.io/part-of";
+export const PART_OF = "aks-mesh";
+
+/**
+ * Type tokens of the components whose resources the pack recognises by URN, to name the config key that sizes them
+ * (policy/proxy).
+ */
+export const COMPONENT_TYPES = {
+  /** components/istio: the control plane (istiod's global.proxy sizes every sidecar). */
+  controlPlane: "aks-mesh:istio:IstioControlPlane",
+  /** components/ingress: the ingress gateway workload. */
+  ingressGateway: "aks-mesh:ingress:IngressGateway",
+} as const;
+
+/**
+ * Services of the prometheus chart (prometheus-community) that the observability routes reach and that have no login
+ * of their own: the pack refuses to route to them without a JWT check (policy/observability).
+ */
+export const PROMETHEUS_SERVICES = {
+  server: "prometheus-server",
+  alertmanager: "prometheus-alertmanager",
+} as const;
+
+// The mTLS compatibility-check contract (docs/policies.md): the security layer's gate records, as a ConfigMap child,
+// which scope it has checked; peer-authentication-strict-requires-mtls-check accepts a STRICT PeerAuthentication only
+// under such a record.
+
+/** Type token of the security layer's compatibility gate component. */
+export const MTLS_CHECK_COMPONENT_TYPE = "aks-mesh:security:MtlsCompatibilityCheck";
+/** Pulumi type of the record the gate creates. */
+export const MTLS_CHECK_RECORD_TYPE = "kubernetes:core/v1:ConfigMap";
+/** Label that marks the record; its value must be "true". */
+export const MTLS_CHECK_LABEL = "security.aks-mesh.io/mtls-compatibility-check";
+/** Annotation holding the covered scope: MESH_WIDE_SCOPE, or a comma-separated list of namespaces. */
+export const MTLS_CHECK_SCOPE_ANNOTATION = "security.aks-mesh.io/mtls-scope";
+/** The scope value that covers the whole mesh (every namespace, and the mesh-wide PeerAuthentication). */
+export const MESH_WIDE_SCOPE = "*";

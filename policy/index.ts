@@ -1,41 +1,16 @@
-// The aks-mesh CrossGuard pack, served to `pulumi preview --policy-pack policy` (and the offline plan). One list per
-// area; a new area adds its file's list here. The pack starts from production's levels (policy/production.json, its
+// The aks-mesh CrossGuard pack, served to `pulumi preview --policy-pack policy` (and the offline plan). Its policies come
+// from one list, policy/areas.ts. The pack starts from production's levels (policy/production.json, its
 // initial config), so a run without --policy-pack-config is a production run; a development stack passes
 // --policy-pack-config policy/development.json, and policy-levels-match-environment fails a run whose levels are not
 // the stack's environment's (config aks-mesh:environment).
 import fs from "node:fs";
 import path from "node:path";
-import { type Policies, PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
-import { deliveryPolicies } from "./delivery";
-import { ingressPolicies } from "./ingress";
-import { installPolicies } from "./install";
-import { istioApiPolicies } from "./istio-api";
-import { levelsPolicies } from "./levels";
-import { LIVE_AWARE_CHECKS, livePolicies, withLiveObjects } from "./live";
-import { meshPolicies } from "./mesh";
-import { observabilityPolicies } from "./observability";
-import { opsPolicies } from "./ops";
-import { proxyPolicies } from "./proxy";
-import { securityPolicies } from "./security";
-import { trafficPolicies } from "./traffic";
-
-const policies: Policies = [
-  ...levelsPolicies,
-  ...installPolicies,
-  ...proxyPolicies,
-  ...ingressPolicies,
-  ...istioApiPolicies,
-  ...meshPolicies,
-  ...securityPolicies,
-  ...trafficPolicies,
-  ...deliveryPolicies,
-  ...opsPolicies,
-  ...observabilityPolicies,
-  ...livePolicies,
-];
+import { PolicyPack, type PolicyPackConfig } from "@pulumi/policy";
+import { allPolicies } from "./areas";
+import { LIVE_AWARE_CHECKS, withLiveObjects } from "./live";
 
 // The cross-object checks that also see the cluster's live objects (policy/live.ts: how they arrive, how they count).
-const served = policies.map((p) =>
+const served = allPolicies.map((p) =>
   "validateStack" in p && LIVE_AWARE_CHECKS.includes(p.name) ? withLiveObjects(p) : p,
 );
 

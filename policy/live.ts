@@ -42,6 +42,7 @@ import {
   UNKNOWN,
   type Unknown,
 } from "./lib";
+import { MANAGED_BY, MANAGED_BY_LABEL, PART_OF, PART_OF_LABEL } from "./contract";
 
 /** The config property that carries the live objects. */
 export const LIVE_OBJECTS_PROPERTY = "liveObjects";
@@ -65,10 +66,7 @@ export const LIVE_AWARE_CHECKS: readonly string[] = [
 export const LIVE_POLICIES: readonly string[] = [...LIVE_AWARE_CHECKS, NO_CLASH_POLICY];
 
 /** Labels this program puts on every object it creates (components/shared/labels.ts): such objects are the stack's. */
-const OWNED_LABELS: Record<string, string> = {
-  "app.kubernetes.io/managed-by": "pulumi",
-  "app.kubernetes.io/part-of": "aks-mesh",
-};
+const OWNED_LABELS: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY, [PART_OF_LABEL]: PART_OF };
 
 /** The JSON schema of the property: objects as `kubectl get -o yaml` lists them (status and server fields dropped). */
 export const LIVE_OBJECTS_SCHEMA: PolicyConfigSchema["properties"][string] = {

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../../config";
+import { COMPONENT_TYPES } from "../../policy/contract";
 import { GatewayWorkload } from "../shared/gateway-workload";
 
 /** AKS annotations that bind a LoadBalancer Service to an existing public IP (spec.loadBalancerIP is deprecated). */
@@ -40,7 +41,7 @@ export interface IngressGatewayArgs {
 export class IngressGateway extends GatewayWorkload {
   constructor(name: string, args: IngressGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
-      "aks-mesh:ingress:IngressGateway",
+      COMPONENT_TYPES.ingressGateway,
       "ingress-gateway",
       name,
       {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MeshConfig, MeshConfigContributions } from "../../config";
+import { COMPONENT_TYPES } from "../../policy/contract";
 import type { ClusterHandle } from "../cluster";
 import { IstioBase } from "./base";
 import type { ControlPlaneHandle } from "./handle";
@@ -40,7 +41,7 @@ export class IstioControlPlane extends pulumi.ComponentResource implements Contr
 
   constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every child is a Kubernetes object of this cluster: the provider is set once here, for all of them.
-    super("aks-mesh:istio:IstioControlPlane", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
+    super(COMPONENT_TYPES.controlPlane, name, {}, { ...opts, providers: [args.handles.cluster.provider] });
     const istio = args.config.istio;
     this.version = istio.version;
     this.revision = istio.revision;

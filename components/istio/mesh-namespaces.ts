@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { REVISION_LABEL } from "../../policy/contract";
 import { meshLabels } from "../shared";
 
-/** The label that selects a revision's sidecar injector for a namespace. */
-export const REVISION_LABEL = "istio.io/rev";
+export { REVISION_LABEL };
 
 export interface MeshNamespacesArgs {
   /** Control-plane revision whose injector serves these namespaces. */

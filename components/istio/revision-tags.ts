@@ -9,13 +9,14 @@
 // webhook and leaves the tagged namespaces without an injector in between. Rendered here, the tag is one Pulumi
 // resource whose name does not depend on the revision: moving it is an in-place update of its service and labels.
 import type * as k8s from "@pulumi/kubernetes";
+import { REVISION_LABEL, SIDECAR_INJECT } from "../../policy/contract";
 import { meshLabels } from "../shared";
 import { istiodName } from "./istiod-revision";
 
 /** The label a tag webhook carries with its tag; istiod's tag watcher and `istioctl tag list` select on it. */
 export const TAG_LABEL = "istio.io/tag";
 /** The label naming the revision a webhook belongs to. */
-const REV_LABEL = "istio.io/rev";
+const REV_LABEL = REVISION_LABEL;
 
 /**
  * The caBundle of every webhook: left empty by the program and filled in by the istiod of the tag's revision. Its
@@ -76,7 +77,7 @@ export function revisionTagWebhook(
     namespaceSelector,
     objectSelector,
   });
-  const notDisabled = { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] };
+  const notDisabled = { key: SIDECAR_INJECT, operator: "NotIn", values: ["false"] };
   const noLegacyLabel = { key: "istio-injection", operator: "DoesNotExist" };
   return {
     metadata: {

@@ -15,6 +15,7 @@
 //            runs on the host network, where injection does not apply.
 //   jaeger:  a sidecar would trace the span uploads it receives, feeding its own traffic back into itself.
 //   loki/alloy: the log pipeline must keep working when the mesh is what is broken.
+import { SIDECAR_INJECT } from "../../policy/contract";
 import { REVISION_LABEL } from "../istio";
 
 export const SIDECAR = {
@@ -30,5 +31,5 @@ export type MeshedTool = keyof typeof SIDECAR;
 
 /** Pod labels that put a tool in (revision label) or out (inject=false) of the mesh. */
 export function sidecarLabels(tool: MeshedTool, revision: string): Record<string, string> {
-  return SIDECAR[tool] ? { [REVISION_LABEL]: revision } : { "sidecar.istio.io/inject": "false" };
+  return SIDECAR[tool] ? { [REVISION_LABEL]: revision } : { [SIDECAR_INJECT]: "false" };
 }

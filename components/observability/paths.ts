@@ -2,6 +2,8 @@
 // configured to serve under the same prefix (Grafana root_url + serve_from_sub_path, Kiali web_root, Jaeger base_path,
 // Prometheus --web.route-prefix, Alertmanager --web.external-url). A test fails if the two sides ever disagree.
 
+import { PROMETHEUS_SERVICES } from "../../policy/contract";
+
 /** A tool's Service, port and sub-path on the monitoring host. */
 export interface Endpoint {
   /** Helm release name; the chart derives the Service name from it. */
@@ -18,8 +20,8 @@ export const ENDPOINTS = {
   grafana: { release: "grafana", service: "grafana", port: 80, path: "/grafana" },
   kiali: { release: "kiali", service: "kiali", port: 20001, path: "/kiali" },
   jaeger: { release: "jaeger", service: "jaeger", port: 16686, path: "/jaeger" },
-  prometheus: { release: "prometheus", service: "prometheus-server", port: 80, path: "/prometheus" },
-  alertmanager: { release: "prometheus", service: "prometheus-alertmanager", port: 9093, path: "/alertmanager" },
+  prometheus: { release: "prometheus", service: PROMETHEUS_SERVICES.server, port: 80, path: "/prometheus" },
+  alertmanager: { release: "prometheus", service: PROMETHEUS_SERVICES.alertmanager, port: 9093, path: "/alertmanager" },
 } as const satisfies Record<string, Endpoint>;
 
 export type RoutedTool = keyof typeof ENDPOINTS;

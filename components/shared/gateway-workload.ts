@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../../config";
-import { REVISION_LABEL } from "../../policy/contract";
+import { INJECT_TEMPLATES_ANNOTATION, REVISION_LABEL, SIDECAR_INJECT } from "../../policy/contract";
 import { meshLabels } from "./labels";
 
 /** The selector labels of a gateway, as the upstream gateway chart derives them from its name. */
@@ -122,14 +122,14 @@ export abstract class GatewayWorkload extends pulumi.ComponentResource {
           template: {
             metadata: {
               annotations: {
-                "inject.istio.io/templates": "gateway",
+                [INJECT_TEMPLATES_ANNOTATION]: "gateway",
                 "prometheus.io/port": "15020",
                 "prometheus.io/scrape": "true",
                 "prometheus.io/path": "/stats/prometheus",
               },
               labels: {
                 ...labels,
-                "sidecar.istio.io/inject": "true",
+                [SIDECAR_INJECT]: "true",
                 [REVISION_LABEL]: args.revision,
               },
             },

@@ -2,6 +2,7 @@
 // bundles/asm-policy-v0.0.1): only the ingress gateway's pods carry the label public Gateways select.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { at, fullName, kubeObject, knownItems, podTemplates, str, UNKNOWN } from "../lib";
+import { INJECT_TEMPLATES_ANNOTATION } from "../contract";
 
 export const asmIngressgatewayLabel: ResourceValidationPolicy = {
   name: "asm-ingressgateway-label",
@@ -19,7 +20,7 @@ export const asmIngressgatewayLabel: ResourceValidationPolicy = {
       const names = containers.map((c) => str(at(c, "name")));
       if (names.some((n) => n === UNKNOWN)) continue;
       const isGateway =
-        t.annotations["inject.istio.io/templates"] === "gateway" && names.length === 1 && names[0] === "istio-proxy";
+        t.annotations[INJECT_TEMPLATES_ANNOTATION] === "gateway" && names.length === 1 && names[0] === "istio-proxy";
       if (!isGateway) {
         report(
           `${obj.kind} ${fullName(obj)} labels its pods istio=ingressgateway but is not an ingress gateway (gateway ` +

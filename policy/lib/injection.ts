@@ -27,10 +27,9 @@ import {
   UNKNOWN,
   type Unknown,
 } from "./index";
+import { INJECT_TEMPLATES_ANNOTATION, REVISION_LABEL, SIDECAR_INJECT } from "../contract";
 
 export const INJECTION_LABEL = "istio-injection";
-export const REVISION_LABEL = "istio.io/rev";
-export const SIDECAR_INJECT = "sidecar.istio.io/inject";
 export const AMBIENT_LABEL = "istio.io/dataplane-mode";
 
 /** Namespaces the injector never injects (pkg/kube/inject/initializer.go IgnoredNamespaces). */
@@ -269,7 +268,7 @@ export function gatewayNamespaces(resources: PolicyResource[], objects: KubeObje
   for (const o of objects) {
     for (const t of podTemplates(o)) {
       if (t.namespace === UNKNOWN || t.annotations === UNKNOWN) continue;
-      if (t.annotations["inject.istio.io/templates"] === "gateway") out.add(t.namespace);
+      if (t.annotations[INJECT_TEMPLATES_ANNOTATION] === "gateway") out.add(t.namespace);
     }
   }
   for (const r of helmReleases(resources)) {

@@ -6,6 +6,7 @@
 // (inject.IgnoredNamespaces). An annotation map that is not known yet (preview) decides nothing.
 import net from "node:net";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { SIDECAR_INJECT } from "../contract";
 import { ISTIO_ANNOTATIONS, type IstioAnnotation } from "../lib/annotation-registry";
 import { at, fullName, type KubeObject, kubeObject, list, str, UNKNOWN } from "../lib";
 
@@ -28,8 +29,6 @@ const SET_BY_ISTIOD_WITH_CNI = new Set([
   "traffic.sidecar.istio.io/excludeInboundPorts",
   "traffic.sidecar.istio.io/includeOutboundIPRanges",
 ]);
-
-const SIDECAR_INJECT = "sidecar.istio.io/inject";
 
 interface Annotated {
   object: KubeObject;

@@ -1,6 +1,7 @@
 // istioctl analyze ports that read Deployments and pods (Istio 1.23.4 pkg/config/analysis/analyzers/deployment).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { declaredNamespaces, INJECTION_LABEL, SIDECAR_INJECT } from "../lib/injection";
+import { declaredNamespaces, INJECTION_LABEL } from "../lib/injection";
+import { SIDECAR_INJECT } from "../contract";
 import {
   at,
   fullName,

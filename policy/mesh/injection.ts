@@ -8,8 +8,8 @@ import {
   INJECTION_LABEL,
   installedInjectors,
   matchingWebhook,
-  REVISION_LABEL,
 } from "../lib/injection";
+import { REVISION_LABEL } from "../contract";
 import {
   at,
   configOf,

@@ -10,9 +10,8 @@ import {
   installedInjectors,
   isDeclaredOutsideMesh,
   podInjected,
-  REVISION_LABEL,
-  SIDECAR_INJECT,
 } from "../lib/injection";
+import { REVISION_LABEL, SIDECAR_INJECT } from "../contract";
 import {
   configOf,
   fullName,

@@ -1,6 +1,7 @@
 // istioctl analyze ports that read Sidecar objects (Istio 1.23.4 pkg/config/analysis/analyzers/sidecar).
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { AMBIENT_LABEL, INJECTION_LABEL, REVISION_LABEL } from "../lib/injection";
+import { AMBIENT_LABEL, INJECTION_LABEL } from "../lib/injection";
+import { REVISION_LABEL } from "../contract";
 import {
   at,
   fullName,

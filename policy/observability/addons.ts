@@ -25,6 +25,7 @@ import {
   UNKNOWN,
   type Unknown,
 } from "../lib";
+import { PROMETHEUS_SERVICES } from "../contract";
 
 /** The addon charts this layer installs (components/observability/charts.ts). */
 const ADDON_CHARTS = new Set(["prometheus", "grafana", "loki", "alloy", "jaeger", "kiali-server"]);
@@ -162,7 +163,7 @@ export const tracingSamplingWithinMax: ResourceValidationPolicy = {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Services of the prometheus chart (prometheus-community) that have no login of their own. */
-export const UNAUTHENTICATED_SERVICES = ["prometheus-server", "prometheus-alertmanager"];
+export const UNAUTHENTICATED_SERVICES: string[] = [PROMETHEUS_SERVICES.server, PROMETHEUS_SERVICES.alertmanager];
 
 interface MonitoringConfig {
   /** Service names (first label of a destination host) that must never be reached without a JWT. */

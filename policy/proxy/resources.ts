@@ -16,6 +16,7 @@ import {
   str,
   UNKNOWN,
 } from "../lib";
+import { COMPONENT_TYPES } from "../contract";
 
 /** One place that sizes Envoy proxies: its resources block, what it sizes, and the stack config key behind it. */
 interface ProxySite {
@@ -26,8 +27,8 @@ interface ProxySite {
 
 /** The config key that feeds a site, recognised from the component that declared the resource (its URN). */
 function configKeyFor(urn: string, fallback?: string): string | undefined {
-  if (urn.includes("aks-mesh:istio:IstioControlPlane")) return "aks-mesh:istio.proxy.resources";
-  if (urn.includes("aks-mesh:ingress:IngressGateway")) return "aks-mesh:ingressGateway.resources";
+  if (urn.includes(COMPONENT_TYPES.controlPlane)) return "aks-mesh:istio.proxy.resources";
+  if (urn.includes(COMPONENT_TYPES.ingressGateway)) return "aks-mesh:ingressGateway.resources";
   return fallback;
 }
 

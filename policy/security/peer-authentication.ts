@@ -16,9 +16,16 @@ import {
   UNKNOWN,
   type Unknown,
 } from "../lib";
+import {
+  MESH_WIDE_SCOPE,
+  MTLS_CHECK_COMPONENT_TYPE,
+  MTLS_CHECK_LABEL,
+  MTLS_CHECK_RECORD_TYPE,
+  MTLS_CHECK_SCOPE_ANNOTATION,
+} from "../contract";
 
 // ---------------------------------------------------------------------------------------------------------------
-// The mTLS compatibility-check contract
+// The mTLS compatibility-check contract (its strings are in policy/contract.ts)
 // ---------------------------------------------------------------------------------------------------------------
 //
 // The security layer will ship a gate, the component aks-mesh:security:MtlsCompatibilityCheck, that proves no
@@ -32,17 +39,6 @@ import {
 // Node.js SDK turns `dependsOn: component` into a dependency on the component's custom children
 // (@pulumi/pulumi runtime/dependsOn.js), and a component's only properties are its registered outputs, often unknown
 // during preview. A custom child with literal metadata is visible in both `Analyze` and `AnalyzeStack`, in preview too.
-
-/** Type token of the security layer's compatibility gate component. */
-export const MTLS_CHECK_COMPONENT_TYPE = "aks-mesh:security:MtlsCompatibilityCheck";
-/** Pulumi type of the record the gate creates. */
-export const MTLS_CHECK_RECORD_TYPE = "kubernetes:core/v1:ConfigMap";
-/** Label that marks the record; its value must be "true". */
-export const MTLS_CHECK_LABEL = "security.aks-mesh.io/mtls-compatibility-check";
-/** Annotation holding the covered scope: MESH_WIDE_SCOPE, or a comma-separated list of namespaces. */
-export const MTLS_CHECK_SCOPE_ANNOTATION = "security.aks-mesh.io/mtls-scope";
-/** The scope value that covers the whole mesh (every namespace, and the mesh-wide PeerAuthentication). */
-export const MESH_WIDE_SCOPE = "*";
 
 /** What a STRICT PeerAuthentication needs covered: the whole mesh, or one namespace. */
 export type MtlsScope = { meshWide: true } | { meshWide: false; namespace: string };

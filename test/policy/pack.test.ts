@@ -3,19 +3,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Policies, PolicyConfigSchema, PolicyPackArgs } from "@pulumi/policy";
-import { deliveryPolicies } from "../../policy/delivery";
+import { allPolicies, POLICY_AREAS } from "../../policy/areas";
 import { PRODUCTION_FLOOR } from "../../policy/floor";
-import { ingressPolicies } from "../../policy/ingress";
-import { installPolicies } from "../../policy/install";
-import { istioApiPolicies } from "../../policy/istio-api";
-import { levelsPolicies } from "../../policy/levels";
-import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES, livePolicies } from "../../policy/live";
-import { meshPolicies } from "../../policy/mesh";
-import { observabilityPolicies } from "../../policy/observability";
-import { opsPolicies } from "../../policy/ops";
-import { proxyPolicies } from "../../policy/proxy";
-import { securityPolicies } from "../../policy/security";
-import { trafficPolicies } from "../../policy/traffic";
+import { LIVE_AWARE_CHECKS, LIVE_OBJECTS_PROPERTY, LIVE_POLICIES } from "../../policy/live";
 
 jest.mock("@pulumi/policy", () => ({ ...jest.requireActual<object>("@pulumi/policy"), PolicyPack: jest.fn() }));
 
@@ -46,30 +36,24 @@ function fits(value: unknown, schema: Record<string, unknown>): boolean {
   return true;
 }
 
-/** The areas whose levels policy/<environment>.json and the README's policies table spell out. */
-const AREAS: Policies = [
-  ...levelsPolicies,
-  ...installPolicies,
-  ...proxyPolicies,
-  ...ingressPolicies,
-  ...istioApiPolicies,
-  ...meshPolicies,
-  ...securityPolicies,
-  ...trafficPolicies,
-  ...deliveryPolicies,
-  ...opsPolicies,
-  ...observabilityPolicies,
-  ...livePolicies,
-];
-
 describe("the aks-mesh policy pack", () => {
   const { name, args, initialConfig } = servedPack();
   const policies: Policies = args.policies;
 
-  it("serves every policy of the levels, install, proxy, ingress, API, security, analyze, hygiene, observability and live areas", () => {
+  it("serves exactly the policies of policy/areas.ts, in its order", () => {
     // By name: the live-aware checks are served wrapped (policy/live.ts withLiveObjects).
-    const served = policies.map((p) => p.name);
-    for (const p of AREAS) expect(served).toContain(p.name);
+    expect(policies.map((p) => p.name)).toEqual(allPolicies.map((p) => p.name));
+  });
+
+  it("lists every area folder of policy/ once in policy/areas.ts, and only those beside the root's own checks", () => {
+    const folders = fs
+      .readdirSync(POLICY_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(POLICY_DIR, d.name, "index.ts")) && d.name !== "lib")
+      .map((d) => d.name);
+    const listed = POLICY_AREAS.map((a) => a.name);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.filter((n) => !folders.includes(n)).sort()).toEqual(["levels", "live"]);
+    expect(folders.filter((n) => !listed.includes(n))).toEqual([]);
   });
 
   it("hands the live objects to exactly the policies the live config fills: the live-aware checks and no-clash", () => {
@@ -108,7 +92,7 @@ describe("the aks-mesh policy pack", () => {
     const config = readConfig(environment);
 
     it("sets a level for every policy of these areas, names only policies the pack serves, all levels valid", () => {
-      for (const p of AREAS) expect([p.name, config[p.name] !== undefined]).toEqual([p.name, true]);
+      for (const p of allPolicies) expect([p.name, config[p.name] !== undefined]).toEqual([p.name, true]);
       const served = new Set(policies.map((p) => p.name));
       for (const key of Object.keys(config)) expect([key, served.has(key)]).toEqual([key, true]);
       for (const c of Object.values(config)) expect(LEVELS).toContain(levelOf(c));
@@ -178,7 +162,7 @@ describe("the aks-mesh policy pack", () => {
     const section = readme.slice(start, end > start ? end : undefined);
     const dev = readConfig("development");
     const prod = readConfig("production");
-    for (const p of AREAS) {
+    for (const p of allPolicies) {
       const row = section.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
       expect([p.name, row !== undefined]).toEqual([p.name, true]);
       const cells = (row as string).split("|").map((c) => c.trim());

@@ -4,6 +4,8 @@ import {
   MTLS_CHECK_COMPONENT_TYPE,
   MTLS_CHECK_LABEL,
   MTLS_CHECK_SCOPE_ANNOTATION,
+} from "../../policy/contract";
+import {
   peerAuthenticationSingleMeshWide,
   peerAuthenticationStrictRequiresMtlsCheck,
 } from "../../policy/security/peer-authentication";

@@ -7,11 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
-import {
-  MTLS_CHECK_COMPONENT_TYPE,
-  MTLS_CHECK_LABEL,
-  MTLS_CHECK_SCOPE_ANNOTATION,
-} from "../../policy/security/peer-authentication";
+import { MTLS_CHECK_COMPONENT_TYPE, MTLS_CHECK_LABEL, MTLS_CHECK_SCOPE_ANNOTATION } from "../../policy/contract";
 import { allUnknown, type Fixture, gatewayDeployment, helmRelease, istio, kube, namespace, urnOf } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
