@@ -65,6 +65,12 @@ export interface ConfigArea<Keys extends z.ZodRawShape, In, Out> {
    * with the schema, before the cross-checks.
    */
   readonly requiredSecrets?: (root: In) => Readonly<Record<string, string>>;
+  /**
+   * Problems of a retired form of its keys that the schema no longer describes, each saying exactly what to write
+   * instead. Reads the raw values before the schema does, and takes out what it reported, so the schema does not
+   * report it a second time as an unknown key.
+   */
+  readonly refuseRetired?: (values: Record<string, unknown>, key: (path: string) => string) => string[];
   /** Rules between its keys and other areas' keys, once every key parsed; each message names the key to change. */
   readonly crossChecks?: (root: In, ctx: CheckContext) => string[];
   /** What it adds to istiod's meshConfig (e.g. a tracing provider), from a valid config. */

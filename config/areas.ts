@@ -60,6 +60,11 @@ export function secretProblems(
   return problems;
 }
 
+/** Every area's retired forms in `values` (the raw config), each problem saying what to write instead. */
+export function retiredForms(values: Record<string, unknown>, key: (path: string) => string): string[] {
+  return AREAS.flatMap((area) => area.refuseRetired?.(values, key) ?? []);
+}
+
 /** Every area's cross-checks, in registry order. */
 export function crossChecks(root: Root, ctx: CheckContext): string[] {
   return AREAS.flatMap((area) => area.crossChecks?.(root, ctx) ?? []);

@@ -12,7 +12,7 @@ export interface GuardedConfig {
     autoscaling: { minReplicas: number };
     podDisruptionBudget?: { minAvailable: number } | undefined;
   };
-  ingress: { hosts: { host: string; tls?: unknown; routes: { namespace: string }[] }[] };
+  ingress: { hosts: { host: string; tls?: unknown }[] };
   meshNamespaces: { name: string }[];
   outsideMeshNamespaces: { name: string }[];
   observability?: { enabled: boolean; tls?: unknown; grafana: { anonymousViewer: boolean } } | undefined;
@@ -54,18 +54,8 @@ function everyStack(c: GuardedConfig, k: (path: string) => string): string[] {
     );
   }
 
-  // A route's backend namespace says whether its pods have sidecars; an undeclared one is usually a forgotten enrolment.
+  // Each namespace in one list only (config/mesh.ts checks that every namespace of the service graph is in one).
   const enrolled = new Set(c.meshNamespaces.map((n) => n.name));
-  const outside = new Set(c.outsideMeshNamespaces.map((n) => n.name));
-  c.ingress.hosts.forEach((h, i) =>
-    h.routes.forEach((r, j) => {
-      if (enrolled.has(r.namespace) || outside.has(r.namespace)) return;
-      problems.push(
-        `${k(`ingress.hosts[${i}].routes[${j}].namespace`)}: "${r.namespace}" is neither enrolled in the mesh ` +
-          `(${k("meshNamespaces")}) nor declared outside it (${k("outsideMeshNamespaces")}); add it to one of them.`,
-      );
-    }),
-  );
   c.outsideMeshNamespaces.forEach((n, i) => {
     if (enrolled.has(n.name)) {
       problems.push(

@@ -9,6 +9,7 @@ import {
   crossChecks,
   type MeshConfig,
   resolveAreas,
+  retiredForms,
   rootSchema,
   secretProblems,
   SECRET_CONFIG_KEYS,
@@ -108,6 +109,8 @@ export function parseConfig(
     }
   }
 
+  const key = (path: string) => `${prefix}${path}`;
+  problems.push(...retiredForms(values, key));
   const parsed = rootSchema.safeParse(values);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -115,7 +118,6 @@ export function parseConfig(
       problems.push(describeIssue(issue, values));
     }
   }
-  const key = (path: string) => `${prefix}${path}`;
   problems.push(...secretProblems(parsed.data, secrets, key));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(ctx.stack, problems);
 

@@ -1,7 +1,9 @@
 // Area "ingress" (components/ingress): `aks-mesh:staticIp`, `aks-mesh:ingressGateway` and `aks-mesh:ingress`, the
 // public entry of the mesh: its IP, the gateway workload, the hosts and their routes.
 import { z } from "zod";
+import YAML from "yaml";
 import type { ConfigArea, Parsed } from "./area";
+import { httpPorts, HTTP_PROTOCOLS, type meshKeys, type ServiceDeclaration, unknownService } from "./mesh";
 import type { observabilityKeys } from "./observability";
 import {
   azureName,
@@ -212,12 +214,26 @@ const path = z.string().regex(/^\/[^\s]*$/, 'must be a path starting with "/"');
 
 const route = z.strictObject({
   prefix: path.describe("URI prefix matched (what the NGINX Ingress path was)."),
-  service: dnsLabel.describe("Kubernetes Service that receives the traffic."),
-  namespace: dnsLabel.describe("Namespace of that Service."),
-  port: z.int().min(1).max(65535).describe("Service port."),
+  service: dnsLabel.describe(
+    "Service of aks-mesh:services that receives the traffic (its namespace comes from there).",
+  ),
+  port: z
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("Service port; default the service's only http, http2 or grpc port (required when it has several)."),
   rewrite: path.optional().describe("Replace the matched prefix with this path before forwarding."),
   timeout: durationSeconds.optional().describe('Route timeout, e.g. "30s".'),
+  delegate: z
+    .boolean()
+    .default(false)
+    .describe("Hand this path's routing to a VirtualService in the service's namespace (Istio delegate)."),
 });
+type Route = z.infer<typeof route>;
+
+/** A route with its service resolved through the graph: what components/ingress renders. */
+export type ResolvedRoute = Route & { readonly namespace: string; readonly port: number };
 
 export const hostEntry = z.strictObject({
   host: hostName.describe("Fully qualified host name."),
@@ -230,7 +246,8 @@ export const hostEntry = z.strictObject({
     .describe("Serve HTTPS with this certificate; omit for HTTP only."),
   routes: z.array(route).min(1, "must list at least one route").describe("Path prefixes and the Service each goes to."),
 });
-export type HostEntry = z.infer<typeof hostEntry>;
+/** A host with its routes resolved through the graph. */
+export type HostEntry = Omit<z.infer<typeof hostEntry>, "routes"> & { routes: ResolvedRoute[] };
 
 export const ingressSection = z
   .strictObject({
@@ -274,8 +291,11 @@ export const ingressKeys = {
 };
 
 type IngressParsed = Parsed<typeof ingressKeys>;
-/** What the area's rules read: its keys, and the monitoring host it serves beside the application hosts. */
-type IngressInput = IngressParsed & Parsed<typeof observabilityKeys>;
+/**
+ * What the area's rules read: its keys, the services its routes name, and the monitoring host it serves beside the
+ * application hosts.
+ */
+type IngressInput = IngressParsed & Parsed<typeof observabilityKeys> & Pick<Parsed<typeof meshKeys>, "services">;
 
 /** The static IP with its derived values. */
 export type StaticIpConfig = IngressParsed["staticIp"] & {
@@ -293,11 +313,16 @@ export const ingressArea: ConfigArea<
   {
     staticIp: StaticIpConfig;
     ingressGateway: IngressParsed["ingressGateway"];
-    ingress: IngressParsed["ingress"];
+    ingress: Omit<IngressParsed["ingress"], "hosts"> & { hosts: HostEntry[] };
   }
 > = {
   keys: ingressKeys,
-  crossChecks: (root, { key }) => [...dnsZoneChecks(root, key), ...certificateChecks(root, key)],
+  refuseRetired: (values, key) => inlineRoutes(values, key),
+  crossChecks: (root, { key }) => [
+    ...dnsZoneChecks(root, key),
+    ...certificateChecks(root, key),
+    ...routeChecks(root, key),
+  ],
   resolve: (root, ctx) => {
     const ip = root.staticIp;
     const adopted = ip.adoptResourceId ? parsePublicIpId(ip.adoptResourceId) : undefined;
@@ -313,10 +338,115 @@ export const ingressArea: ConfigArea<
         ...(adopted && ip.adoptResourceId ? { adopt: { resourceId: ip.adoptResourceId, ...adopted } } : {}),
       },
       ingressGateway: root.ingressGateway,
-      ingress: root.ingress,
+      ingress: {
+        ...root.ingress,
+        hosts: root.ingress.hosts.map((h) => ({ ...h, routes: h.routes.map((r) => resolveRoute(r, root.services)) })),
+      },
     };
   },
 };
+
+/** A route of a config that passed routeChecks: its service's namespace, and the port (given, or the only HTTP one). */
+function resolveRoute(r: Route, services: Readonly<Record<string, ServiceDeclaration>>): ResolvedRoute {
+  const service = services[r.service];
+  const port = r.port ?? (service ? httpPorts(service)[0] : undefined);
+  if (!service || port === undefined) throw new Error(`route to "${r.service}" was not checked`); // routeChecks refused it
+  return { ...r, namespace: service.namespace, port };
+}
+
+/**
+ * Every route names a service of the graph, and a port the gateway's HTTP route can send to: the one given, which
+ * must be an http, http2 or grpc port of the service, or the service's only such port.
+ */
+function routeChecks(root: IngressInput, k: (path: string) => string): string[] {
+  const names = Object.keys(root.services);
+  return root.ingress.hosts.flatMap((h, i) =>
+    h.routes.flatMap((r, j) => {
+      const at = (field: string) => k(`ingress.hosts[${i}].routes[${j}].${field}`);
+      const service = root.services[r.service];
+      if (!service) return [`${at("service")}: ${unknownService(r.service, names, k)}`];
+      const http = httpPorts(service);
+      const declared = k(`services.${r.service}.ports`);
+      if (r.port !== undefined) {
+        const p = service.ports.find((sp) => sp.port === r.port);
+        if (!p) {
+          return [
+            `${at("port")}: ${r.port} is not a port of service "${r.service}" (${declared}: ` +
+              `${service.ports.map((sp) => sp.port).join(", ")})`,
+          ];
+        }
+        if (!HTTP_PROTOCOLS.includes(p.protocol)) {
+          return [
+            `${at("port")}: port ${r.port} of service "${r.service}" is ${p.protocol} (${declared}); the gateway's ` +
+              `routes are HTTP: route to an ${HTTP_PROTOCOLS.join(", ")} port`,
+          ];
+        }
+        return [];
+      }
+      if (http.length === 0) {
+        return [
+          `${at("service")}: service "${r.service}" has no ${HTTP_PROTOCOLS.join(", ")} port (${declared}); the ` +
+            "gateway's routes are HTTP",
+        ];
+      }
+      if (http.length > 1) {
+        return [
+          `${at("port")}: is required: service "${r.service}" has several HTTP ports (${http.join(", ")}, ${declared}); ` +
+            "name the one this path goes to",
+        ];
+      }
+      return [];
+    }),
+  );
+}
+
+/**
+ * The route form before the service graph: `namespace` and `port` on the route. Refused with the exact
+ * aks-mesh:services entry to add (every route of the old form was an HTTP route, so its port is http), and the key
+ * taken out so the schema does not report it again.
+ */
+function inlineRoutes(values: Record<string, unknown>, k: (path: string) => string): string[] {
+  const hosts = (values.ingress as { hosts?: unknown } | undefined)?.hosts;
+  if (!Array.isArray(hosts)) return [];
+  const declared = isRecord(values.services) ? values.services : {};
+  const old: { path: string; route: Record<string, unknown> }[] = [];
+  hosts.forEach((h: unknown, i) => {
+    const routes = isRecord(h) ? h.routes : undefined;
+    if (!Array.isArray(routes)) return;
+    routes.forEach((r: unknown, j) => {
+      if (isRecord(r) && "namespace" in r) old.push({ path: `ingress.hosts[${i}].routes[${j}]`, route: r });
+    });
+  });
+  // The entry of each service, from every old route that names it (a service routed on two ports lists both).
+  const entries = new Map<string, { namespace: unknown; ports: { port: unknown; protocol: "http" }[] }>();
+  for (const { route } of old) {
+    const name = String(route.service);
+    const entry = entries.get(name) ?? { namespace: route.namespace, ports: [] };
+    if (route.port !== undefined && !entry.ports.some((p) => p.port === route.port)) {
+      entry.ports.push({ port: route.port, protocol: "http" });
+    }
+    entries.set(name, entry);
+  }
+  return old.map(({ path, route }) => {
+    const name = String(route.service);
+    delete route.namespace;
+    const instead =
+      name in declared
+        ? `${k("services")} already declares "${name}": remove namespace from this route.`
+        : `Remove namespace from this route and add to the stack file:\n` +
+          YAML.stringify({ [k("services")]: { [name]: entries.get(name) } })
+            .trimEnd()
+            .replace(/^/gm, "      ");
+    return (
+      `${k(`${path}.namespace`)}: a route names its service only; the service's namespace and ports are declared ` +
+      `once, in ${k("services")}, and the routes, callers and Sidecars are derived from there. ${instead}`
+    );
+  });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 /** Every application host must be in the DNS zone the stack publishes records in. */
 function dnsZoneChecks(root: IngressInput, k: (path: string) => string): string[] {

@@ -45,20 +45,22 @@ function typeOf(s: JsonSchema): string {
 function defaultOf(s: JsonSchema, required: boolean): string {
   if (s.default !== undefined) {
     const json = JSON.stringify(s.default);
-    return json === "{}" && s.type === "object" ? "(defaults below)" : `\`${json}\``;
+    return json === "{}" && s.type === "object" && s.properties ? "(defaults below)" : `\`${json}\``;
   }
   return required ? "**required**" : "—";
 }
 
 /**
- * One row per key, depth first; objects in lists are described through "[]". Keys are shown without the config
+ * One row per key, depth first; objects in lists are described through "[]", objects in maps through "<name>". Keys are shown without the config
  * namespace (the README says it once): `cluster.mode` is set as `aks-mesh:cluster.mode`.
  */
 function rows(schema: JsonSchema, key: string, required: boolean, out: string[][]): void {
   out.push([`\`${key}\``, typeOf(schema), defaultOf(schema, required), cell(schema.description ?? "")]);
   if (schema.title) return; // a named value type, documented once by its type
-  const object = schema.type === "array" ? schema.items : schema;
-  const prefix = schema.type === "array" ? `${key}[]` : key;
+  // A map's entries are described through "<name>" (aks-mesh:services: `services.<name>.namespace`).
+  const entry = typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined;
+  const object = schema.type === "array" ? schema.items : entry?.properties ? entry : schema;
+  const prefix = schema.type === "array" ? `${key}[]` : entry?.properties ? `${key}.<name>` : key;
   for (const [name, child] of Object.entries(object?.properties ?? {})) {
     rows(child, `${prefix}.${name}`, object?.required?.includes(name) ?? false, out);
   }

@@ -23,10 +23,11 @@ function production(): Sections {
         {
           host: "www.example.com",
           tls: { credentialName: "example-tls" },
-          routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }],
+          routes: [{ prefix: "/", service: "web" }],
         },
       ],
     },
+    services: { web: { namespace: "web", ports: [{ port: 80, protocol: "http" }] } },
     meshNamespaces: [{ name: "web" }],
     observability: { host: "monitoring.example.com", tls: { credentialName: "example-tls" } },
     slackWebhookUrl: WEBHOOK,
@@ -133,11 +134,11 @@ describe("refuses, with the key and what to do instead", () => {
       /^aks-mesh:staticIp\.expectedAddress: "20\.249\.144\.238" cannot be kept: without aks-mesh:staticIp\.adoptResourceId .*Azure picks its address/,
     ],
     [
-      "a route to a namespace neither enrolled nor declared outside the mesh",
+      "a service in a namespace neither enrolled nor declared outside the mesh",
       (s) => {
         s.meshNamespaces = [];
       },
-      /^aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\.namespace: "web" is neither enrolled in the mesh \(aks-mesh:meshNamespaces\) nor declared outside it \(aks-mesh:outsideMeshNamespaces\)/,
+      /^aks-mesh:services\.web\.namespace: "web" is neither enrolled in the mesh \(aks-mesh:meshNamespaces\) nor declared outside it \(aks-mesh:outsideMeshNamespaces\)/,
     ],
     [
       "a key under a misspelt namespace, which would drop its whole section",

@@ -84,8 +84,10 @@ test("rejects a monitoring host that is also an application host", () => {
   const raw = {
     ...withObs({ host: "app.example.com" }),
     "aks-mesh:ingress": JSON.stringify({
-      hosts: [{ host: "app.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+      hosts: [{ host: "app.example.com", routes: [{ prefix: "/", service: "web" }] }],
     }),
+    "aks-mesh:services": JSON.stringify({ web: { namespace: "web", ports: [{ port: 80, protocol: "http" }] } }),
+    "aks-mesh:meshNamespaces": JSON.stringify([{ name: "web" }]),
   };
   expect(problems(raw)).toContain('aks-mesh:observability.host: "app.example.com" is also an application host');
 });

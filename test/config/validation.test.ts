@@ -13,7 +13,7 @@ function raw(sections: Record<string, unknown>): Record<string, string> {
   for (const [k, v] of Object.entries({
     environment: "development",
     cluster: CLUSTER,
-    ...enrolled(sections),
+    ...graphOf(sections),
     ...sections,
   })) {
     if (v !== undefined) out[k.includes(":") ? k : `aks-mesh:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
@@ -21,11 +21,19 @@ function raw(sections: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** Every namespace the cases route to is enrolled, unless a case sets meshNamespaces itself. */
-function enrolled(sections: Record<string, unknown>): Record<string, unknown> {
-  const hosts = (sections.ingress as { hosts?: { routes?: { namespace?: string }[] }[] } | undefined)?.hosts ?? [];
-  const names = [...new Set(hosts.flatMap((h) => (h.routes ?? []).map((r) => r.namespace)))];
-  return { meshNamespaces: names.filter((n): n is string => typeof n === "string").map((name) => ({ name })) };
+/**
+ * Every service the cases route to is declared in a namespace of its own name, with one http port 80, and enrolled,
+ * unless a case sets services or meshNamespaces itself.
+ */
+function graphOf(sections: Record<string, unknown>): Record<string, unknown> {
+  const hosts = (sections.ingress as { hosts?: { routes?: { service?: unknown }[] }[] } | undefined)?.hosts ?? [];
+  const names = [...new Set(hosts.flatMap((h) => (h.routes ?? []).map((r) => r.service)))].filter(
+    (n): n is string => typeof n === "string",
+  );
+  return {
+    services: Object.fromEntries(names.map((n) => [n, { namespace: n, ports: [{ port: 80, protocol: "http" }] }])),
+    meshNamespaces: names.map((name) => ({ name })),
+  };
 }
 
 function problemsOf(sections: Record<string, unknown>): string[] {
@@ -113,7 +121,7 @@ describe("rejects malformed configuration with a message naming the key and what
       "an upper-case host name",
       {
         ingress: {
-          hosts: [{ host: "App.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+          hosts: [{ host: "App.example.com", routes: [{ prefix: "/", service: "web" }] }],
         },
       },
       /^aks-mesh:ingress\.hosts\[0\]\.host: must be a lowercase fully qualified host name/,
@@ -122,9 +130,7 @@ describe("rejects malformed configuration with a message naming the key and what
       "a host name with a scheme",
       {
         ingress: {
-          hosts: [
-            { host: "https://example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] },
-          ],
+          hosts: [{ host: "https://example.com", routes: [{ prefix: "/", service: "web" }] }],
         },
       },
       /^aks-mesh:ingress\.hosts\[0\]\.host: must be a lowercase fully qualified host name/,
@@ -135,7 +141,7 @@ describe("rejects malformed configuration with a message naming the key and what
         ingress: {
           hosts: [1, 2].map(() => ({
             host: "a.example.com",
-            routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }],
+            routes: [{ prefix: "/", service: "web" }],
           })),
         },
       },
@@ -150,7 +156,7 @@ describe("rejects malformed configuration with a message naming the key and what
       "a route path without a leading slash",
       {
         ingress: {
-          hosts: [{ host: "a.example.com", routes: [{ prefix: "api", service: "api", namespace: "api", port: 80 }] }],
+          hosts: [{ host: "a.example.com", routes: [{ prefix: "api", service: "api" }] }],
         },
       },
       /^aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\.prefix: must be a path starting with "\/"/,
@@ -159,7 +165,7 @@ describe("rejects malformed configuration with a message naming the key and what
       "a port out of range",
       {
         ingress: {
-          hosts: [{ host: "a.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 70000 }] }],
+          hosts: [{ host: "a.example.com", routes: [{ prefix: "/", service: "web", port: 70000 }] }],
         },
       },
       /^aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\.port: too big/,
@@ -219,7 +225,7 @@ describe("rejects malformed configuration with a message naming the key and what
       {
         staticIp: { dns: { zoneName: "example.com", resourceGroup: "rg-dns" } },
         ingress: {
-          hosts: [{ host: "a.example.org", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+          hosts: [{ host: "a.example.org", routes: [{ prefix: "/", service: "web" }] }],
         },
       },
       /^aks-mesh:ingress\.hosts\[0\]\.host: "a\.example\.org" is not in the DNS zone "example\.com"/,
@@ -367,7 +373,7 @@ describe("certificates: a host's TLS Secret must be declared present in the gate
   const tlsHost = (credentialName: string) => ({
     host: "www.example.com",
     tls: { credentialName },
-    routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }],
+    routes: [{ prefix: "/", service: "web" }],
   });
 
   test("refuses a gateway namespace where the Secret of an application host is not declared", () => {
@@ -405,7 +411,7 @@ describe("certificates: a host's TLS Secret must be declared present in the gate
   });
 
   test("asks nothing of hosts served without TLS", () => {
-    const plain = { host: "app.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] };
+    const plain = { host: "app.example.com", routes: [{ prefix: "/", service: "web" }] };
     expect(problemsOf({ ingress: { hosts: [plain] } })).toEqual([]);
   });
 });

@@ -45,9 +45,15 @@ const SHAPES: [string, (c: StackConfig) => void][] = [
         hosts: Array.from({ length: 12 }, (_, i) => ({
           host: `app${i + 1}.buildingbite.com`,
           tls: { credentialName: "buildingbite-com-tls" },
-          routes: [{ prefix: "/", service: `app${i + 1}`, namespace: i % 2 === 0 ? "web" : "api", port: 8080 }],
+          routes: [{ prefix: "/", service: `app${i + 1}` }],
         })),
       };
+      c["aks-mesh:services"] = Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => [
+          `app${i + 1}`,
+          { namespace: i % 2 === 0 ? "web" : "api", ports: [{ port: 8080, protocol: "http" }] },
+        ]),
+      );
     },
   ],
 ];

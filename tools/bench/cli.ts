@@ -22,8 +22,10 @@ interface Scenario {
 }
 
 /**
- * A synthetic stack: prod's configuration with N application services, each with its own host (one VirtualService)
- * and its own enrolled namespace (one namespace patch), so the plan grows by two resources per service.
+ * A synthetic stack: prod's configuration with a service graph of N application services, each with its own host (one
+ * VirtualService), its own enrolled namespace (one namespace patch) and, with Sidecars on, that namespace's Sidecar, so
+ * the plan grows by three resources per service. Each service is called by the one before it and every tenth calls an
+ * external host, so every Sidecar's egress is derived from the graph.
  */
 function syntheticStack(dir: string, services: number): string {
   const prod = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
@@ -40,10 +42,22 @@ function syntheticStack(dir: string, services: number): string {
       hosts: ids.map((id) => ({
         host: `${id}.apps.buildingbite.com`,
         tls: { credentialName: "apps-buildingbite-com-tls" },
-        routes: [{ prefix: "/", service: id, namespace: id, port: 8080 }],
+        routes: [{ prefix: "/", service: id }],
       })),
     },
+    "aks-mesh:services": Object.fromEntries(
+      ids.map((id, i) => [
+        id,
+        {
+          namespace: id,
+          ports: [{ port: 8080, protocol: "http" }],
+          callers: { services: i > 0 ? [ids[i - 1]] : [] },
+          external: i % 10 === 0 ? [{ host: `${id}.partner.example.com` }] : [],
+        },
+      ]),
+    ),
     "aks-mesh:meshNamespaces": ids.map((id) => ({ name: id })),
+    "aks-mesh:sidecars": { enabled: true },
   };
   const file = path.join(dir, `Pulumi.synthetic-${services}.yaml`);
   fs.writeFileSync(file, YAML.stringify({ config }));

@@ -9,8 +9,9 @@ const raw = {
   "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
   "aks-mesh:ingressGateway": JSON.stringify({ namespace: "mesh-root" }),
   "aks-mesh:ingress": JSON.stringify({
-    hosts: [{ host: "www.example.com", routes: [{ prefix: "/", service: "web", namespace: "web", port: 80 }] }],
+    hosts: [{ host: "www.example.com", routes: [{ prefix: "/", service: "web" }] }],
   }),
+  "aks-mesh:services": JSON.stringify({ web: { namespace: "web", ports: [{ port: 80, protocol: "http" }] } }),
   "aks-mesh:meshNamespaces": JSON.stringify([{ name: "web" }]),
 };
 
