@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ConfigArea, MeshConfigContributions, Parsed } from "./area";
 import { istioVersionProblem } from "./compatibility";
 import { revisionOf } from "./guardrails";
+import type { meshKeys } from "./mesh";
 import { dnsLabel, resources, semver, whenFieldsValid } from "./primitives";
 
 export const istioSection = z
@@ -142,7 +143,7 @@ type IstioParsed = Parsed<typeof istioKeys>;
 
 export const istioArea: ConfigArea<
   typeof istioKeys,
-  IstioParsed,
+  IstioParsed & Pick<Parsed<typeof meshKeys>, "meshNamespaces">,
   {
     istio: IstioParsed["istio"] & {
       readonly revision: string;
@@ -152,6 +153,16 @@ export const istioArea: ConfigArea<
   }
 > = {
   keys: istioKeys,
+  // istio-system itself is refused by meshNamespaces' own schema; another control-plane namespace only here.
+  crossChecks: (root, { key: k }) =>
+    root.meshNamespaces.flatMap((ns, i) =>
+      ns.name === root.istio.namespace
+        ? [
+            `${k(`meshNamespaces[${i}].name`)}: "${ns.name}" is the control plane's namespace (${k("istio.namespace")}) ` +
+              "and must not get sidecars",
+          ]
+        : [],
+    ),
   resolve: (root, { meshConfig }) => ({
     istio: { ...root.istio, revision: root.istio.revision ?? revisionOf(root.istio.version), meshConfig },
   }),

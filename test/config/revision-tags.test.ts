@@ -3,20 +3,21 @@ import { ConfigError, parseConfig } from "../../config";
 
 const ctx = { project: "aks-mesh", stack: "dev" };
 
-function parse(istio: Record<string, unknown>) {
+function parse(istio: Record<string, unknown>, meshNamespaces: { name: string }[] = []) {
   return parseConfig(
     {
       "aks-mesh:environment": "development",
       "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
       "aks-mesh:istio": JSON.stringify({ version: "1.23.4", ...istio }),
+      "aks-mesh:meshNamespaces": JSON.stringify(meshNamespaces),
     },
     ctx,
   );
 }
 
-function problemsOf(istio: Record<string, unknown>): string[] {
+function problemsOf(istio: Record<string, unknown>, meshNamespaces: { name: string }[] = []): string[] {
   try {
-    parse(istio);
+    parse(istio, meshNamespaces);
   } catch (e) {
     if (e instanceof ConfigError) return [...e.problems];
     throw e;
@@ -77,4 +78,12 @@ test.each([
   const problems = problemsOf(istio);
   expect(problems).toHaveLength(1);
   expect(problems[0]).toContain(message);
+});
+
+test("refuses sidecars in the control plane's own namespace when it is not istio-system", () => {
+  expect(problemsOf({ namespace: "aks-istio-system" }, [{ name: "aks-istio-system" }])).toEqual([
+    'aks-mesh:meshNamespaces[0].name: "aks-istio-system" is the control plane\'s namespace (aks-mesh:istio.namespace) ' +
+      "and must not get sidecars",
+  ]);
+  expect(problemsOf({}, [{ name: "aks-istio-system" }])).toEqual([]);
 });
