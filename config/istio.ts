@@ -85,8 +85,7 @@ export const istioSection = z
     namespace: dnsLabel
       .default("istio-system")
       .describe(
-        "Namespace of istiod and mesh root namespace (global.istioNamespace): where mesh-wide Istio objects go. " +
-          "istio-system by default; the AKS Istio add-on runs its control plane in aks-istio-system.",
+        "istiod's namespace and the mesh root namespace (global.istioNamespace); aks-istio-system for the AKS add-on.",
       ),
     revisionTags: z
       .array(
@@ -103,17 +102,12 @@ export const istioSection = z
         });
       })
       .describe(
-        "Revision tags (istioctl tag set <tag> --revision <revision>): stable names namespaces can carry in " +
-          "istio.io/rev instead of a revision, so a canary upgrade moves a tag, not every namespace. Each points at " +
-          "istio.revision; the program renders its MutatingWebhookConfiguration istio-revision-tag-<tag> outside " +
-          "the Helm releases, so a tag can move between revisions.",
+        "Revision tags, made as `istioctl tag set <tag> --revision <istio.revision>` makes them: names namespaces carry " +
+          "in istio.io/rev, so a canary upgrade moves a tag, not every namespace (docs/design.md).",
       ),
     injectionTag: dnsLabel
       .optional()
-      .describe(
-        "The revision tag (one of revisionTags) that mesh namespaces and gateways carry in istio.io/rev. Unset: " +
-          "they carry the revision itself.",
-      ),
+      .describe("The tag (one of revisionTags) namespaces and gateways carry in istio.io/rev; unset, the revision."),
   })
   .superRefine((istio, ctx) => {
     const revision = istio.revision ?? revisionOf(istio.version);
