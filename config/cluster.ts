@@ -37,6 +37,17 @@ export const clusterSection = z
         "Let the Kubernetes provider adopt objects that already exist (provider upsertExistingObjects). Only for the " +
           "one pulumi up that takes over a hand-installed mesh.",
       ),
+    nodePool: z
+      .strictObject({
+        vmSize: z
+          .string()
+          .regex(/^Standard_[A-Za-z0-9_]+$/, 'must be an Azure VM size such as "Standard_D4s_v5"')
+          .describe("VM size."),
+        count: z.int().min(1).max(1000).describe("Nodes (autoscaled: the count you plan for)."),
+        maxPods: z.int().min(10).max(250).describe("Max pods per node."),
+      })
+      .optional()
+      .describe("An existing cluster's node pool (az aks nodepool list), for the footprint report."),
     create: z
       .strictObject({
         location: z
@@ -79,6 +90,14 @@ export const clusterSection = z
     }
     if (c.mode === "existing" && c.create) {
       ctx.addIssue({ code: "custom", path: ["create"], message: 'is only valid when mode is "create"' });
+    }
+    if (c.mode === "create" && c.nodePool) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodePool"],
+        message:
+          'is only valid when mode is "existing" (a created cluster\'s pool is create.vmSize and create.nodeCount)',
+      });
     }
     if (c.credentials === "context" && !c.kubeconfigContext) {
       ctx.addIssue({

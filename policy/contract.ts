@@ -15,6 +15,13 @@ export const CLUSTER_TYPES = {
  */
 export const CLUSTER_KUBERNETES_VERSION_OUTPUT = "kubernetesVersion";
 
+/**
+ * The output the existing cluster's component registers with its node pool as config declares it
+ * (`{ vmSize, count, maxPods }`, config cluster.nodePool), for the footprint report and its policy; absent when the
+ * config does not say. A created cluster's pool is read from its ManagedCluster instead.
+ */
+export const CLUSTER_NODE_POOL_OUTPUT = "nodePool";
+
 /** The environments a stack declares with config `aks-mesh:environment`; each runs policy/<environment>.json. */
 export const ENVIRONMENTS = ["production", "development"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

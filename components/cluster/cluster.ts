@@ -30,5 +30,6 @@ export function cluster(name: string, args: ClusterArgs): ClusterHandle {
         kubeloginMode: c.kubeloginMode,
         kubeconfigContext: c.kubeconfigContext,
         upsertExistingObjects: c.upsertExistingObjects,
+        ...(c.nodePool ? { nodePool: c.nodePool } : {}),
       });
 }

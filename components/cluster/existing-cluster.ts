@@ -1,7 +1,7 @@
 import * as azureContainer from "@pulumi/azure-native/containerservice";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
+import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_NODE_POOL_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
 import type { KubeloginMode } from "./kubeconfig";
 import { kubernetesProvider, readKubeconfig } from "./provider";
 import type { ClusterHandle } from "./types";
@@ -19,6 +19,8 @@ export interface ExistingClusterArgs {
   kubeconfigContext?: string;
   /** Provider option upsertExistingObjects (config cluster.upsertExistingObjects). */
   upsertExistingObjects: boolean;
+  /** The node pool as config declares it (cluster.nodePool), registered as an output for the footprint report. */
+  nodePool?: { vmSize: string; count: number; maxPods: number };
 }
 
 /** An AKS cluster this stack does not own: read with azure-native, never modified. */
@@ -58,6 +60,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
       location: this.location,
       nodeResourceGroup: this.nodeResourceGroup,
       [CLUSTER_KUBERNETES_VERSION_OUTPUT]: this.kubernetesVersion,
+      ...(args.nodePool ? { [CLUSTER_NODE_POOL_OUTPUT]: args.nodePool } : {}),
     });
   }
 }

@@ -1,4 +1,5 @@
 // proxy: the Envoy sidecar every meshed pod runs (its resources, set mesh-wide in the istiod release).
+import { meshFootprintWithinNodeShare } from "./footprint-share";
 import { proxyMemoryLimitWithinMax, proxyResourceRequestsSet } from "./resources";
 
-export const proxyPolicies = [proxyMemoryLimitWithinMax, proxyResourceRequestsSet];
+export const proxyPolicies = [proxyMemoryLimitWithinMax, proxyResourceRequestsSet, meshFootprintWithinNodeShare];

@@ -201,6 +201,23 @@ describe("rejects malformed configuration with a message naming the key and what
       /^aks-mesh:cluster\.create: is required when mode is "create"/,
     ],
     [
+      "a node pool beside a created cluster's own",
+      {
+        cluster: {
+          ...CLUSTER,
+          mode: "create",
+          create: { location: "koreacentral", kubernetesVersion: "1.32" },
+          nodePool: { vmSize: "Standard_D4s_v5", count: 3, maxPods: 110 },
+        },
+      },
+      /^aks-mesh:cluster\.nodePool: is only valid when mode is "existing"/,
+    ],
+    [
+      "a node pool VM size that is no Azure size",
+      { cluster: { ...CLUSTER, nodePool: { vmSize: "D4s_v5", count: 3, maxPods: 110 } } },
+      /^aks-mesh:cluster\.nodePool\.vmSize: must be an Azure VM size such as "Standard_D4s_v5"/,
+    ],
+    [
       "context credentials without a context",
       { cluster: { ...CLUSTER, credentials: "context" } },
       /^aks-mesh:cluster\.kubeconfigContext: is required when credentials is "context"/,

@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { importLine, parseAzureCapture } from "./azure-import";
+import { footprintJson, footprintLines, planFootprint } from "./footprint";
 import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
 import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
 import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } from "./live";
@@ -146,7 +147,7 @@ function phase(name: string, detail: string): void {
 }
 
 /** What a plan writes into its folder (contract.ts); a run that fails leaves none of them behind. */
-const PLAN_FILES = ["resources.json", "manifests.yaml", "policy.json", "live.json"];
+const PLAN_FILES = ["resources.json", "manifests.yaml", "footprint.json", "policy.json", "live.json"];
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -248,6 +249,8 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
   fs.writeFileSync(path.join(out, "manifests.yaml"), manifestsYaml(manifests));
+  const footprint = planFootprint(run.resources, run.engine);
+  fs.writeFileSync(path.join(out, "footprint.json"), footprintJson(footprint));
   const liveSource = args.live ? path.relative(process.cwd(), path.resolve(args.live)) || args.live : "";
   const inventory = live ? liveInventory(resources, live) : undefined;
   if (inventory) fs.writeFileSync(path.join(out, "live.json"), liveJson(inventory, liveSource));
@@ -305,6 +308,7 @@ async function main(): Promise<number> {
     lines.push("", `Imports (against ${against}):`, ...run.imports.map(importLine));
   }
   if (inventory) lines.push("", ...liveLines(inventory, liveSource));
+  lines.push("", ...footprintLines(footprint));
   const { environment, declared } = stackEnvironment(stack);
   lines.push(
     "",
@@ -321,7 +325,7 @@ async function main(): Promise<number> {
       if (!previous.comparesViolations) lines.push(`  (no policy.json in ${against}: policy violations not compared)`);
     }
   }
-  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml${inventory ? ", live.json" : ""} and policy.json`);
+  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml, footprint.json${inventory ? ", live.json" : ""} and policy.json`);
   console.log(lines.join("\n"));
 
   const mandatory = countByLevel(policy.violations).mandatory ?? 0;

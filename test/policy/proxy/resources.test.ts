@@ -1,4 +1,5 @@
 import { proxyPolicies } from "../../../policy/proxy";
+import { meshFootprintWithinNodeShare } from "../../../policy/proxy/footprint-share";
 import { proxyMemoryLimitWithinMax, proxyResourceRequestsSet } from "../../../policy/proxy/resources";
 import {
   type Case,
@@ -85,5 +86,9 @@ const cases: Case[] = [
 describe("proxy policies", () => {
   runCases(cases);
   runPreviewSafety(cases);
-  runCoverage(proxyPolicies, cases);
+  // mesh-footprint-within-node-share has its cases in footprint.test.ts.
+  runCoverage(
+    proxyPolicies.filter((p) => p !== meshFootprintWithinNodeShare),
+    cases,
+  );
 });
