@@ -3,7 +3,13 @@
 // them, so the plan's report (plan/<stack>/footprint.json) and the policy mesh-footprint-within-node-share read the
 // same figures. A plan cannot measure usage: it shows what the scheduler reserves (requests) and the most the pods may
 // take (limits), which is what a change of proxy resources moves.
-import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_NODE_POOL_OUTPUT, CLUSTER_TYPES } from "../contract";
+import {
+  CLUSTER_KUBERNETES_VERSION_OUTPUT,
+  CLUSTER_NODE_POOL_OUTPUT,
+  CLUSTER_TYPES,
+  INJECT_TEMPLATES_ANNOTATION,
+  REVISION_LABEL,
+} from "../contract";
 import {
   at,
   helmRelease,
@@ -19,7 +25,7 @@ import {
   podTemplates,
   str,
 } from "../lib";
-import { declaredNamespaces, INJECTION_LABEL, REVISION_LABEL } from "../lib/injection";
+import { declaredNamespaces, INJECTION_LABEL } from "../lib/injection";
 import { allocatable, type Allocatable, AZURE_CNI_OVERLAY_DEFAULT_MAX_PODS, type NodePool } from "../lib/node-pool";
 import { routeDestinations } from "../lib/virtual-services";
 
@@ -170,7 +176,7 @@ function injectedNamespaces(objects: KubeObject[]): string[] {
       podTemplates(o).flatMap((t) =>
         typeof t.namespace === "string" &&
         typeof t.annotations !== "symbol" &&
-        t.annotations["inject.istio.io/templates"] === "gateway"
+        t.annotations[INJECT_TEMPLATES_ANNOTATION] === "gateway"
           ? [t.namespace]
           : [],
       ),
@@ -298,7 +304,7 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
   // Gateways: injected Deployments (template gateway) and their HPA's min and max.
   for (const o of objects) {
     for (const t of podTemplates(o)) {
-      if (typeof t.annotations === "symbol" || t.annotations["inject.istio.io/templates"] !== "gateway") continue;
+      if (typeof t.annotations === "symbol" || t.annotations[INJECT_TEMPLATES_ANNOTATION] !== "gateway") continue;
       const proxy = knownItems(at(t.spec, "containers")).find((c) => str(at(c, "name")) === "istio-proxy");
       const s = sized(at(proxy, "resources"));
       const hpa = objects.find(
