@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { cluster as clusterArea } from "./components/cluster";
 import { Ingress } from "./components/ingress";
-import { IstioControlPlane, MeshNamespaces } from "./components/istio";
+import { IstioControlPlane } from "./components/istio";
+import { Mesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
@@ -34,13 +35,8 @@ export = (): StackOutputs => {
   const config = loadConfig();
 
   const cluster = clusterArea("cluster", { config });
-  const onCluster = { providers: [cluster.provider] };
   const controlPlane = new IstioControlPlane("istio", { config, handles: { cluster } });
-  new MeshNamespaces(
-    "mesh-namespaces",
-    { revision: controlPlane.injectionRevision, namespaces: config.meshNamespaces },
-    { ...onCluster, dependsOn: controlPlane.ready },
-  );
+  new Mesh("mesh", { config, handles: { cluster, controlPlane } });
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane } }).handle;
   const observability = Observability.ifEnabled("observability", {
     config,

@@ -20,6 +20,7 @@ export { quantityValue, durationMs } from "./primitives";
 export type { Resources } from "./primitives";
 export type { MeshConfigContributions, MeshExtensionProvider } from "./area";
 export type { HostEntry } from "./ingress";
+export type { Callers, ExternalHost, GraphNamespace, GraphService, ServiceGraph } from "./mesh";
 export type { ObservabilityConfig, ObservabilitySecrets } from "./observability";
 export { KIALI_GRAFANA_LOGIN, TRACING_PROVIDER } from "./observability";
 export { CONFIG_KEYS, rootSchema, SECRET_CONFIG_KEYS } from "./areas";

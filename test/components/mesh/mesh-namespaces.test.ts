@@ -3,7 +3,7 @@ import { type Harness, mockRuntime } from "../../harness";
 let h: Harness;
 beforeAll(async () => {
   h = await mockRuntime();
-  const { MeshNamespaces } = await import("../../../components/istio");
+  const { MeshNamespaces } = await import("../../../components/mesh");
   new MeshNamespaces("mesh", {
     revision: "1-23-4",
     namespaces: [

@@ -3,8 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { REVISION_LABEL } from "../../policy/contract";
 import { meshLabels } from "../shared";
 
-export { REVISION_LABEL };
-
 export interface MeshNamespacesArgs {
   /** Control-plane revision whose injector serves these namespaces. */
   revision: string;
@@ -20,14 +18,17 @@ export interface MeshNamespacesArgs {
 export class MeshNamespaces extends pulumi.ComponentResource {
   /** Names of the enrolled namespaces. */
   readonly names: string[];
+  /** Namespace -> the resource that creates or labels it: what an object in that namespace waits for. */
+  readonly resources: Record<string, pulumi.Resource> = {};
 
   constructor(name: string, args: MeshNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The type token of the days this lived in components/istio: it is part of every child's URN (test/urns).
     super("aks-mesh:istio:MeshNamespaces", name, {}, opts);
     const childOpts = { parent: this, dependsOn: opts?.dependsOn };
     for (const ns of args.namespaces) {
       const labels = { [REVISION_LABEL]: args.revision };
       if (ns.existing) {
-        new k8s.core.v1.NamespacePatch(
+        this.resources[ns.name] = new k8s.core.v1.NamespacePatch(
           `${name}-${ns.name}`,
           {
             metadata: {
@@ -40,7 +41,7 @@ export class MeshNamespaces extends pulumi.ComponentResource {
           childOpts,
         );
       } else {
-        new k8s.core.v1.Namespace(
+        this.resources[ns.name] = new k8s.core.v1.Namespace(
           `${name}-${ns.name}`,
           { metadata: { name: ns.name, labels: { ...meshLabels("application"), ...labels } } },
           childOpts,
