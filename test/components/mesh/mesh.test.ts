@@ -1,6 +1,6 @@
 // The mesh area as one component: the namespaces it enrols and, when config sidecars.enabled, the Sidecar of each
 // application namespace scoped to what the service graph says it calls.
-import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../../config";
 import type { Harness } from "../../harness";
 import { mockRuntime } from "../../harness";
@@ -34,7 +34,8 @@ async function meshOf(raw: Record<string, string>): Promise<Harness> {
   const h = await mockRuntime();
   const { Mesh } = await import("../../../components/mesh");
   const { testCluster, testControlPlane } = await import("../../support/handles");
-  const ready = [new pulumi.CustomResource("test:istio:Ready", "istiod-ready", {})];
+  // Stands for istiod's release: what "after istiod" waits for.
+  const ready = [new k8s.core.v1.ConfigMap("istiod-ready", {})];
   new Mesh("mesh", {
     config: parseConfig(raw, { project: "aks-mesh", stack: "test" }),
     handles: { cluster: testCluster(), controlPlane: testControlPlane({ namespace: "mesh-root", ready }) },
@@ -87,7 +88,7 @@ describe("with sidecars on", () => {
     const front = h.one(SIDECAR, "mesh-sidecar-front");
     expect(front.dependsOn).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/test:istio:Ready::istiod-ready$/),
+        expect.stringMatching(/kubernetes:core\/v1:ConfigMap::istiod-ready$/),
         expect.stringMatching(/kubernetes:core\/v1:Namespace::mesh-namespaces-front$/),
       ]),
     );
