@@ -2,12 +2,12 @@
 // (npm run docs:policies) are built from. Adding an area: a folder policy/<area>/ whose index.ts exports the area's
 // list, and one line here. The order is the README table's; the pack's results do not depend on it (the plan sorts
 // policy.json).
-import type { Policies } from "@pulumi/policy";
 import { deliveryPolicies } from "./delivery";
 import { ingressPolicies } from "./ingress";
 import { installPolicies } from "./install";
 import { istioApiPolicies } from "./istio-api";
 import { levelsPolicies } from "./levels";
+import type { AreaPolicy } from "./lib/why";
 import { livePolicies } from "./live";
 import { meshPolicies } from "./mesh";
 import { observabilityPolicies } from "./observability";
@@ -19,7 +19,7 @@ import { trafficPolicies } from "./traffic";
 export interface PolicyArea {
   /** The area's folder under policy/ ("levels" and "live" are the pack's own checks, files at its root). */
   readonly name: string;
-  readonly policies: Policies;
+  readonly policies: readonly AreaPolicy[];
 }
 
 export const POLICY_AREAS: readonly PolicyArea[] = [
@@ -38,4 +38,4 @@ export const POLICY_AREAS: readonly PolicyArea[] = [
 ];
 
 /** Every policy of the pack, as its areas list them. */
-export const allPolicies: Policies = POLICY_AREAS.flatMap((a) => a.policies);
+export const allPolicies: readonly AreaPolicy[] = POLICY_AREAS.flatMap((a) => a.policies);

@@ -4,17 +4,19 @@
 // starts from production's levels (policy/index.ts), so `pulumi preview --policy-pack policy` without a config file
 // is a production run, and a development stack must pass --policy-pack-config policy/development.json.
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { AreaPolicy, Why } from "./lib/why";
 import { DEFAULT_ENVIRONMENT, type Environment, ENVIRONMENT_OUTPUT, ENVIRONMENTS } from "./contract";
 import { at, configOf, plain, str } from "./lib";
 
 const ROOT_STACK = "pulumi:pulumi:Stack";
 
-export const policyLevelsMatchEnvironment: StackValidationPolicy = {
+export const policyLevelsMatchEnvironment: StackValidationPolicy & Why = {
   name: "policy-levels-match-environment",
   description:
     "The pack runs with the levels file of the stack's environment (config aks-mesh:environment): policy/production.json " +
     "for production stacks, policy/development.json for development stacks.",
   enforcementLevel: "mandatory",
+  why: "a production stack checked with development's levels would pass what production refuses",
   configSchema: {
     properties: {
       environment: {
@@ -42,4 +44,4 @@ export const policyLevelsMatchEnvironment: StackValidationPolicy = {
   },
 };
 
-export const levelsPolicies = [policyLevelsMatchEnvironment];
+export const levelsPolicies: AreaPolicy[] = [policyLevelsMatchEnvironment];

@@ -17,6 +17,7 @@
 // stack would collide with by name or duplicate, with the step it needs; `npm run plan -- <stack> --live FILE` lists
 // every live object with its step from the same inventory().
 import type { PolicyConfigSchema, PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { AreaPolicy, Why } from "./lib/why";
 import {
   at,
   canonical,
@@ -425,7 +426,7 @@ function conflictEntry(l: KubeObject, s: KubeObject): LiveEntry {
 /** "Gateway istio-system/bookinfo-gateway" */
 export const objectLabel = (o: KubeObject): string => `${o.kind} ${fullName(o)}`;
 
-export const noClashWithLiveIstioObjects: StackValidationPolicy = {
+export const noClashWithLiveIstioObjects: StackValidationPolicy & Why = {
   name: NO_CLASH_POLICY,
   description:
     "The stack neither recreates nor silently duplicates the Istio objects already running in the cluster (the " +
@@ -433,6 +434,7 @@ export const noClashWithLiveIstioObjects: StackValidationPolicy = {
     "VirtualService, DestinationRule or PeerAuthentication for the same host or scope is merged by istiod with the " +
     "older, hand-made one winning (house rule; Istio traffic management and authentication docs).",
   enforcementLevel: "advisory",
+  why: "a hand-made Istio object on the same host or scope stays in force beside the stack's; reported with its step, which comes after cutover, so it cannot block",
   configSchema: { properties: { [LIVE_OBJECTS_PROPERTY]: LIVE_OBJECTS_SCHEMA } },
   validateStack: (args, report) => {
     const live = liveObjectsOf(args);
@@ -451,4 +453,4 @@ export const noClashWithLiveIstioObjects: StackValidationPolicy = {
   },
 };
 
-export const livePolicies = [noClashWithLiveIstioObjects];
+export const livePolicies: AreaPolicy[] = [noClashWithLiveIstioObjects];

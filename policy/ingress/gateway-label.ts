@@ -1,15 +1,17 @@
 // The GKE Policy Controller's asm-ingressgateway-label (GoogleCloudPlatform/gke-policy-library,
 // bundles/asm-policy-v0.0.1): only the ingress gateway's pods carry the label public Gateways select.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { at, fullName, kubeObject, knownItems, podTemplates, str, UNKNOWN } from "../lib";
 import { INJECT_TEMPLATES_ANNOTATION } from "../contract";
 
-export const asmIngressgatewayLabel: ResourceValidationPolicy = {
+export const asmIngressgatewayLabel: ResourceValidationPolicy & Why = {
   name: "asm-ingressgateway-label",
   description:
     "Only ingress gateway pods carry the label istio=ingressgateway: Gateways select on it, so any other pod with it " +
     "would receive the public ingress traffic (GKE asm-ingressgateway-label).",
   enforcementLevel: "mandatory",
+  why: "Gateways select on it: another pod with it receives public traffic",
   validateResource: (args, report) => {
     const obj = kubeObject(args.type, args.props, args.urn);
     if (!obj) return;

@@ -3,6 +3,7 @@
 // cluster the stack creates outside that; this policy is for the cluster the stack only reads, whose version is a
 // fact of the live cluster, so the stack must still plan while the advisory says how to get back inside.
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   aksOffer,
   compareMinors,
@@ -128,13 +129,14 @@ export function pairProblem(istioVersion: string, cluster: ClusterVersion, today
 }
 
 /** The policy, with the day it judges AKS's offer on (tests pass a fixed one). */
-export function clusterKubernetesVersionPolicy(today: () => IsoDate): StackValidationPolicy {
+export function clusterKubernetesVersionPolicy(today: () => IsoDate): StackValidationPolicy & Why {
   return {
     name: "istio-supports-cluster-kubernetes-version",
     description:
       "The cluster runs a Kubernetes version the installed Istio supports (Istio's support table) and AKS still offers, " +
       "under standard or long-term support (AKS release calendar); otherwise the advisory says which upgrades bring it back.",
     enforcementLevel: "advisory",
+    why: "an existing cluster is outside Istio's or AKS's support; a created cluster is refused by config",
     validateStack: (args, report: ReportViolation) => {
       const clusters = clusterVersions(args.resources);
       const istio = istioVersions(args.resources);

@@ -2,6 +2,7 @@
 // official repository. A floating or mixed version makes `pulumi up` upgrade part of the control plane unannounced,
 // the opposite of "one step at a time, with a rollback for each".
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   shown,
   configOf,
@@ -24,12 +25,13 @@ interface RepoConfig {
 
 const normalizeRepo = (r: string) => r.replace(/\/+$/, "");
 
-export const istioHelmReleasePinned: ResourceValidationPolicy = {
+export const istioHelmReleasePinned: ResourceValidationPolicy & Why = {
   name: "istio-helm-release-pinned",
   description:
     "Every Istio Helm release names one explicit chart version (MAJOR.MINOR.PATCH) from Istio's official repository, " +
     "so an upgrade only happens when the version in the stack config changes (Istio install docs, Helm).",
   enforcementLevel: "mandatory",
+  why: "a range or a missing version upgrades the control plane on any `pulumi up`",
   configSchema: {
     properties: {
       allowedRepositories: {
@@ -74,12 +76,13 @@ function versionsOf(r: HelmRelease): { version: string; tag?: string } | undefin
 
 const bare = (v: string) => v.replace(/^v/, "");
 
-export const istioHelmReleasesSameVersion: StackValidationPolicy = {
+export const istioHelmReleasesSameVersion: StackValidationPolicy & Why = {
   name: "istio-helm-releases-same-version",
   description:
     "All Istio Helm releases (base, istiod, gateway, cni, ztunnel) and istiod's image tag are the same version: Istio " +
     "supports a data plane at most one minor behind, and CRDs from another release than istiod break validation (Istio upgrade docs).",
   enforcementLevel: "mandatory",
+  why: "CRDs, istiod and gateways from different releases break validation and injection",
   validateStack: (args, report) => {
     const releases = helmReleases(args.resources).filter((r) => isIstioRelease(r) === true);
     const known = releases
@@ -119,12 +122,13 @@ interface HubConfig {
   allowedHubs: string[];
 }
 
-export const istioImageHubAllowed: ResourceValidationPolicy = {
+export const istioImageHubAllowed: ResourceValidationPolicy & Why = {
   name: "istio-image-hub-allowed",
   description:
     "Istio's images (istiod, every sidecar and the gateway's proxy) come from Istio's registries or a mirror the stack " +
     "names in this policy's allowedHubs: global.hub decides what runs beside every workload (Istio Helm values, global.hub).",
   enforcementLevel: "mandatory",
+  why: "`global.hub` picks the image that runs beside every workload; a mirror goes in `allowedHubs`",
   configSchema: {
     properties: {
       allowedHubs: {

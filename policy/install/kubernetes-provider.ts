@@ -3,6 +3,7 @@
 // hand-installed mesh, wrong afterwards, when an object of the same name made by hand or by another tool would be
 // silently overwritten with this stack's spec instead of the create failing with "already exists".
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { shown } from "../lib";
 
 const KUBERNETES_PROVIDER = "pulumi:providers:kubernetes";
@@ -13,13 +14,14 @@ const KUBERNETES_PROVIDER = "pulumi:providers:kubernetes";
  */
 const isOn = (v: unknown): boolean => v === true || v === "true";
 
-export const kubernetesProviderUpsertOff: ResourceValidationPolicy = {
+export const kubernetesProviderUpsertOff: ResourceValidationPolicy & Why = {
   name: "kubernetes-provider-upsert-off",
   description:
     "The Kubernetes provider does not adopt existing objects (upsertExistingObjects) beyond the takeover `pulumi up`: " +
     "left on, it overwrites any same-named object made by hand or by another tool instead of failing the create " +
     "(house rule; pulumi-kubernetes provider option).",
   enforcementLevel: "advisory",
+  why: "left on after the takeover `up`, it overwrites same-named objects made outside the stack; advisory: the takeover needs it (house rule)",
   validateResource: (args, report) => {
     if (args.type !== KUBERNETES_PROVIDER) return;
     if (!isOn(args.props.upsertExistingObjects)) return;

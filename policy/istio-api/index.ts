@@ -1,4 +1,5 @@
 // istio-api: the Istio API versions and fields every Istio object uses.
+import type { AreaPolicy } from "../lib/why";
 import { istioApiVersionV1, istioNoDeprecatedFields } from "./versions";
 
-export const istioApiPolicies = [istioApiVersionV1, istioNoDeprecatedFields];
+export const istioApiPolicies: AreaPolicy[] = [istioApiVersionV1, istioNoDeprecatedFields];

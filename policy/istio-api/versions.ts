@@ -2,6 +2,7 @@
 // 1.23 marks deprecated. Older versions and deprecated fields keep working until an upgrade removes them, which is the
 // worst moment to find out.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { at, isIstioObject, type Json, type KubeObject, knownItems, kubeObject, shown, UNKNOWN } from "../lib";
 
 /** Kinds with a served v1 API in Istio 1.22+ (crd-all.gen.yaml of 1.23.4); EnvoyFilter, WasmPlugin, ProxyConfig have none. */
@@ -19,12 +20,13 @@ export const ISTIO_V1_KINDS: Record<string, readonly string[]> = {
   "telemetry.istio.io": ["Telemetry"],
 };
 
-export const istioApiVersionV1: ResourceValidationPolicy = {
+export const istioApiVersionV1: ResourceValidationPolicy & Why = {
   name: "istio-api-version-v1",
   description:
     "Istio objects use the v1 API wherever Istio serves it (1.22+), not v1alpha3/v1beta1: the older versions are " +
     "only kept for compatibility and are next in line for removal (Istio 1.22 release notes, API versioning policy).",
   enforcementLevel: "mandatory",
+  why: "the old versions are next to be removed",
   validateResource: (args, report) => {
     const obj = kubeObject(args.type, args.props, args.urn);
     if (!obj || !isIstioObject(obj) || obj.version === "v1") return;
@@ -102,12 +104,13 @@ export function deprecatedFields(obj: KubeObject): Deprecation[] {
   return found;
 }
 
-export const istioNoDeprecatedFields: ResourceValidationPolicy = {
+export const istioNoDeprecatedFields: ResourceValidationPolicy & Why = {
   name: "istio-no-deprecated-fields",
   description:
     "Istio objects use no field Istio 1.23 deprecates (e.g. outlierDetection.consecutiveErrors, mirrorPercent, " +
     "fault.delay.percent): they are ignored or removed on a later upgrade (istioctl analyze IST0002, Istio validation warnings).",
   enforcementLevel: "mandatory",
+  why: "deprecated fields are ignored or removed on a later upgrade",
   validateResource: (args, report) => {
     const obj = kubeObject(args.type, args.props, args.urn);
     if (!obj) return;

@@ -6,6 +6,7 @@
 // (inject.IgnoredNamespaces). An annotation map that is not known yet (preview) decides nothing.
 import net from "node:net";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { SIDECAR_INJECT } from "../contract";
 import { ISTIO_ANNOTATIONS, type IstioAnnotation } from "../lib/annotation-registry";
 import { at, fullName, type KubeObject, kubeObject, list, str, UNKNOWN } from "../lib";
@@ -75,12 +76,13 @@ const where = (a: Annotated): string => `${a.kind} ${fullName(a.object)}`;
 // IST0108 UnknownAnnotation
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0108UnknownAnnotation: ResourceValidationPolicy = {
+export const ist0108UnknownAnnotation: ResourceValidationPolicy & Why = {
   name: "ist0108-unknown-annotation",
   description:
     "Every istio.io annotation on a Namespace, Service, Pod or Deployment is one Istio knows: an unknown one (a typo) " +
     "does nothing (istioctl analyze IST0108, analyzers/annotations/annotations.go).",
   enforcementLevel: "mandatory",
+  why: "a typo",
   validateResource: (args, report) => {
     const a = annotated(args);
     if (!a) return;
@@ -96,13 +98,14 @@ export const ist0108UnknownAnnotation: ResourceValidationPolicy = {
 // IST0107 MisplacedAnnotation
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0107MisplacedAnnotation: ResourceValidationPolicy = {
+export const ist0107MisplacedAnnotation: ResourceValidationPolicy & Why = {
   name: "ist0107-misplaced-annotation",
   description:
     "An Istio annotation sits on the kind of resource Istio reads it from: a pod annotation on a Deployment's own " +
     "metadata (not its template) or on a Service does nothing (istioctl analyze IST0107, " +
     "analyzers/annotations/annotations.go).",
   enforcementLevel: "mandatory",
+  why: "Istio ignores it",
   validateResource: (args, report) => {
     const a = annotated(args);
     if (!a) return;
@@ -178,12 +181,13 @@ const VALIDATION: Record<string, (v: string) => string | undefined> = {
   "traffic.sidecar.istio.io/excludeOutboundPorts": (v) => portList("excludeOutboundPorts", v),
 };
 
-export const ist0125InvalidAnnotation: ResourceValidationPolicy = {
+export const ist0125InvalidAnnotation: ResourceValidationPolicy & Why = {
   name: "ist0125-invalid-annotation",
   description:
     "A sidecar annotation on a Pod has a value the injector accepts (ports, CIDR lists, booleans, interception " +
     "mode: istioctl analyze IST0125, analyzers/annotations/annotations.go with inject.AnnotationValidation).",
   enforcementLevel: "mandatory",
+  why: "injector rejects it",
   validateResource: (args, report) => {
     const a = annotated(args);
     if (!a) return;
@@ -201,12 +205,13 @@ export const ist0125InvalidAnnotation: ResourceValidationPolicy = {
 // IST0135 DeprecatedAnnotation
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0135DeprecatedAnnotation: ResourceValidationPolicy = {
+export const ist0135DeprecatedAnnotation: ResourceValidationPolicy & Why = {
   name: "ist0135-deprecated-annotation",
   description:
     "No deprecated Istio annotation (sidecar.istio.io/inject is excused next to the label of the same name: " +
     "istioctl analyze IST0135, analyzers/annotations/annotations.go).",
   enforcementLevel: "advisory",
+  why: "may stop working",
   validateResource: (args, report) => {
     const a = annotated(args);
     if (!a) return;
@@ -230,12 +235,13 @@ export const ist0135DeprecatedAnnotation: ResourceValidationPolicy = {
 // IST0136 AlphaAnnotation (istioctl x precheck; not in istioctl analyze's default set)
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0136AlphaAnnotation: ResourceValidationPolicy = {
+export const ist0136AlphaAnnotation: ResourceValidationPolicy & Why = {
   name: "ist0136-alpha-annotation",
   description:
     "Istio annotations of alpha-phase features are flagged: they may be incompletely supported (istioctl x " +
     "precheck IST0136, analyzers/maturity/maturity.go; the ones istiod sets itself are excused).",
   enforcementLevel: "advisory",
+  why: "alpha feature",
   validateResource: (args, report) => {
     const a = annotated(args);
     if (!a) return;

@@ -1,5 +1,6 @@
 // istioctl analyze ports that read Deployments and pods (Istio 1.23.4 pkg/config/analysis/analyzers/deployment).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { declaredNamespaces, INJECTION_LABEL } from "../lib/injection";
 import { SIDECAR_INJECT } from "../contract";
 import {
@@ -31,13 +32,14 @@ function isIstioControlPlane(o: KubeObject): boolean | Unknown {
   return o.labels.istio !== undefined || o.labels.release === "istio";
 }
 
-export const ist0144InvalidApplicationUid: ResourceValidationPolicy = {
+export const ist0144InvalidApplicationUid: ResourceValidationPolicy & Why = {
   name: "ist0144-invalid-application-uid",
   description:
     "No application container or pod runs as UID 1337: the sidecar's iptables rules let that user's traffic bypass " +
     "the proxy (istioctl analyze IST0144, analyzers/deployment/pod.go: Pods and Deployments, istio-proxy and " +
     "istio-operator containers and Istio's own objects excepted).",
   enforcementLevel: "mandatory",
+  why: "UID 1337's traffic bypasses the sidecar",
   validateResource: (args, report) => {
     const o = kubeObject(args.type, args.props, args.urn);
     if (
@@ -92,7 +94,7 @@ function deploymentInMesh(
   return ns.labels[INJECTION_LABEL] === "enabled";
 }
 
-export const ist0116DeploymentServicePorts: StackValidationPolicy = {
+export const ist0116DeploymentServicePorts: StackValidationPolicy & Why = {
   name: "ist0116-ist0137-deployment-service-ports",
   description:
     "A meshed Deployment's Services do not use one port with different protocols (IST0116) nor one targetPort " +
@@ -100,6 +102,7 @@ export const ist0116DeploymentServicePorts: StackValidationPolicy = {
     'analyzers/deployment/services.go; "in the mesh" as util.DeploymentInMesh decides it, for the stack\'s Deployments ' +
     "and Services).",
   enforcementLevel: "mandatory",
+  why: "the sidecar cannot tell the traffic of one port or targetPort apart",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const namespaces = declaredNamespaces(objects);

@@ -1,17 +1,19 @@
 // istioctl analyze ports that read DestinationRules (Istio 1.23.4 pkg/config/analysis/analyzers/destinationrule).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { shown, at, isIstioObject, type Json, kubeObject, knownItems, num, str, UNKNOWN } from "../lib";
 
 // ---------------------------------------------------------------------------------------------------------------
 // IST0128 / IST0129 NoServerCertificateVerification (destination and port level)
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0128NoServerCertificateVerification: ResourceValidationPolicy = {
+export const ist0128NoServerCertificateVerification: ResourceValidationPolicy & Why = {
   name: "ist0128-ist0129-no-server-certificate-verification",
   description:
     "A DestinationRule with TLS mode SIMPLE or MUTUAL sets caCertificates, so the proxy verifies the server's " +
     "identity instead of trusting any certificate (istioctl analyze IST0128 destination level, IST0129 port level).",
   enforcementLevel: "mandatory",
+  why: "without it the proxy trusts any server certificate",
   validateResource: (args, report) => {
     const dr = kubeObject(args.type, args.props, args.urn);
     if (!dr || !isIstioObject(dr) || dr.kind !== "DestinationRule") return;

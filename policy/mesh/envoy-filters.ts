@@ -1,5 +1,6 @@
 // istioctl analyze ports that read EnvoyFilters (Istio 1.23.4 pkg/config/analysis/analyzers/envoyfilter).
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { at, fullName, istioObjects, kubeObjects, list, num, str, UNKNOWN } from "../lib";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -8,12 +9,13 @@ import { at, fullName, istioObjects, kubeObjects, list, num, str, UNKNOWN } from
 
 const RELATIVE_OPS = new Set(["INSERT_BEFORE", "INSERT_AFTER", "REPLACE", "REMOVE"]);
 
-export const ist0151EnvoyFilterPatchOperations: StackValidationPolicy = {
+export const ist0151EnvoyFilterPatchOperations: StackValidationPolicy & Why = {
   name: "ist0151-ist0155-envoyfilter-patch-operations",
   description:
     "EnvoyFilter patches use operations valid for what they apply to, and relative operations set a priority: " +
     "otherwise the patch is ignored or lands in an order that changes across upgrades (istioctl analyze IST0151-IST0155).",
   enforcementLevel: "mandatory",
+  why: "the patch is ignored or its order changes across upgrades",
   validateStack: (args, report) => {
     // Names of filters patched with a proxyVersion match so far: later relative patches of them warn about upgrades.
     const versionedNames: string[] = [];

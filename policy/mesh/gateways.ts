@@ -1,6 +1,7 @@
 // istioctl analyze ports that read Gateways and the gateway pods they select (Istio 1.23.4
 // pkg/config/analysis/analyzers/gateway and k8sgateway).
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   fullName,
@@ -31,13 +32,14 @@ const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 // IST0145 ConflictingGateways
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0145ConflictingGateways: StackValidationPolicy = {
+export const ist0145ConflictingGateways: StackValidationPolicy & Why = {
   name: "ist0145-conflicting-gateways",
   description:
     "No two Gateways with the same selector serve the same host on the same port: the gateway workload would get " +
     "two conflicting listeners and keep one at random (istioctl analyze IST0145, " +
     "analyzers/gateway/conflictinggateway.go).",
   enforcementLevel: "mandatory",
+  why: "the workload gets two conflicting listeners",
   validateStack: (args, report) => {
     interface Server {
       gw: KubeObject;
@@ -87,12 +89,13 @@ export const ist0145ConflictingGateways: StackValidationPolicy = {
 
 const SELECTOR_POLICY_KINDS = ["AuthorizationPolicy", "RequestAuthentication", "Telemetry", "WasmPlugin"];
 
-export const ist0166IneffectiveSelector: StackValidationPolicy = {
+export const ist0166IneffectiveSelector: StackValidationPolicy & Why = {
   name: "ist0166-ineffective-selector",
   description:
     "Policies (AuthorizationPolicy, RequestAuthentication, Telemetry, WasmPlugin) target Kubernetes Gateway API " +
     "gateways with targetRef, not a selector: Istio ignores the selector for those pods (istioctl analyze IST0166).",
   enforcementLevel: "mandatory",
+  why: "Istio ignores the selector there",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     // Labels of Gateway API gateway pods per namespace: stack workloads with the label, and the pods istiod deploys
@@ -139,13 +142,14 @@ export const ist0166IneffectiveSelector: StackValidationPolicy = {
 // IST0162 GatewayPortNotDefinedOnService
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0162GatewayPortNotDefinedOnService: StackValidationPolicy = {
+export const ist0162GatewayPortNotDefinedOnService: StackValidationPolicy & Why = {
   name: "ist0162-gateway-port-not-defined-on-service",
   description:
     "Every server port of a Gateway is a TCP port (or targetPort) of a Service selecting the gateway pods: otherwise " +
     "no traffic reaches that listener (istioctl analyze IST0162, analyzers/gateway/gateway.go; decided when the stack " +
     "declares both the gateway pods and their Service).",
   enforcementLevel: "mandatory",
+  why: "no traffic reaches that listener",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const templates = objects.flatMap(podTemplates);
@@ -218,13 +222,14 @@ function sameCertificate(a: Json, b: Json): boolean {
   return cert(a) !== "" && cert(a) === cert(b) && key(a) !== "" && key(a) === key(b);
 }
 
-export const ist0138GatewayDuplicateCertificate: StackValidationPolicy = {
+export const ist0138GatewayDuplicateCertificate: StackValidationPolicy & Why = {
   name: "ist0138-gateway-duplicate-certificate",
   description:
     "Two Gateways on the same workload (one's selector a subset of the other's) do not serve the same certificate: " +
     "HTTP/2 clients reuse the connection for both and get 404s (istioctl analyze IST0138, " +
     "analyzers/gateway/certificate.go; PILOT_SCOPE_GATEWAY_TO_NAMESPACE off, as istiod's default).",
   enforcementLevel: "mandatory",
+  why: "HTTP/2 clients reuse the connection across gateways and get 404s",
   validateStack: (args, report) => {
     const gateways = istioObjects(kubeObjects(args.resources), "Gateway");
     for (const g of gateways) {

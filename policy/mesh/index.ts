@@ -1,6 +1,7 @@
 // mesh: the static part of `istioctl analyze` (Istio 1.23.4), one file per kind the analyzers read, and the injection
 // rules of Kyverno and the GKE Policy Controller for the namespaces and pods the stack enrols. Each policy is named
 // after the check it ports (istNNNN- for istioctl's message codes) and keeps its wording.
+import type { AreaPolicy } from "../lib/why";
 import {
   ist0107MisplacedAnnotation,
   ist0108UnknownAnnotation,
@@ -40,7 +41,7 @@ import {
   ist0149JwtClaimBasedRoutingWithoutRequestAuthn,
 } from "./virtual-service-rules";
 
-export const meshPolicies = [
+export const meshPolicies: AreaPolicy[] = [
   // VirtualServices: what they refer to, then their own hosts and rules
   ist0101ReferencedResourceNotFound,
   ist0112VirtualServiceDestinationPortSelectorRequired,

@@ -1,6 +1,7 @@
 // istioctl analyze ports that read sidecar injection: Namespace labels and the injector webhooks the stack installs
 // (Istio 1.23.4 pkg/config/analysis/analyzers/injection).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   AMBIENT_LABEL,
   declaredNamespaces,
@@ -34,7 +35,7 @@ interface NamespaceConfig {
   excludedNamespaces: string[];
 }
 
-export const ist0102NamespaceNotInjected: StackValidationPolicy = {
+export const ist0102NamespaceNotInjected: StackValidationPolicy & Why = {
   name: "ist0102-namespace-not-injected",
   description:
     "Every namespace the stack declares says whether it gets sidecars: a non-empty istio-injection label or an " +
@@ -42,6 +43,7 @@ export const ist0102NamespaceNotInjected: StackValidationPolicy = {
     "analyze: istio-system and ambient namespaces are skipped; gateway namespaces the stack runs are too (istioctl " +
     "analyze IST0102, analyzers/injection/injection.go).",
   enforcementLevel: "advisory",
+  why: "its pods would run outside the mesh; Info upstream, advisory here",
   configSchema: {
     properties: {
       excludedNamespaces: {
@@ -92,13 +94,14 @@ function injectsByDefault(resources: Parameters<typeof helmReleases>[0]): boolea
 // IST0123 NamespaceMultipleInjectionLabels
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0123NamespaceMultipleInjectionLabels: ResourceValidationPolicy = {
+export const ist0123NamespaceMultipleInjectionLabels: ResourceValidationPolicy & Why = {
   name: "ist0123-namespace-multiple-injection-labels",
   description:
     "A namespace carries one kind of injection label: istio-injection (any value) next to istio.io/rev or " +
     "istio.io/dataplane-mode makes the legacy label win silently (istioctl analyze IST0123, " +
     "analyzers/injection/injection.go; the istiod chart's webhooks give istio-injection precedence).",
   enforcementLevel: "mandatory",
+  why: "`istio-injection` silently wins over `istio.io/rev`",
   validateResource: (args, report) => {
     const ns = kubeObject(args.type, args.props, args.urn);
     if (!ns || ns.group !== "" || ns.kind !== "Namespace" || ns.name === UNKNOWN || ns.labels === UNKNOWN) return;
@@ -122,13 +125,14 @@ export const ist0123NamespaceMultipleInjectionLabels: ResourceValidationPolicy =
 // IST0146 ImageAutoWithoutInjectionWarning
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0146ImageAutoWithoutInjection: StackValidationPolicy = {
+export const ist0146ImageAutoWithoutInjection: StackValidationPolicy & Why = {
   name: "ist0146-image-auto-without-injection",
   description:
     "A Deployment whose istio-proxy container has `image: auto` (a gateway deployed by hand) matches an injection " +
     'webhook the stack installs: otherwise the pod starts with the literal image "auto" and fails to pull ' +
     "(istioctl analyze IST0146, analyzers/injection/image-auto.go; webhooks as the istiod chart renders them).",
   enforcementLevel: "mandatory",
+  why: "the pod would start with the literal image `auto`",
   validateStack: (args, report) => {
     const inj = installedInjectors(args.resources);
     if (inj === undefined || inj === UNKNOWN) return;

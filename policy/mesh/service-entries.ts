@@ -1,5 +1,6 @@
 // istioctl analyze ports that read ServiceEntries (Istio 1.23.4 pkg/config/analysis/analyzers/serviceentry).
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   fullName,
@@ -32,7 +33,7 @@ function dnsAutoAllocated(resources: Parameters<typeof helmReleases>[0]): boolea
   return any;
 }
 
-export const ist0134ServiceEntryAddressesRequired: StackValidationPolicy = {
+export const ist0134ServiceEntryAddressesRequired: StackValidationPolicy & Why = {
   name: "ist0134-serviceentry-addresses-required",
   description:
     "A ServiceEntry with TCP (or protocol-less) ports lists addresses unless the mesh auto-allocates them " +
@@ -40,6 +41,7 @@ export const ist0134ServiceEntryAddressesRequired: StackValidationPolicy = {
     "otherwise its TCP ports share 0.0.0.0 listeners and traffic goes to the wrong place (istioctl analyze IST0134, " +
     "analyzers/serviceentry/protocoladdresses.go).",
   enforcementLevel: "mandatory",
+  why: "TCP ports without addresses share a 0.0.0.0 listener",
   validateStack: (args, report) => {
     const auto = dnsAutoAllocated(args.resources);
     if (auto !== false) return;

@@ -1,5 +1,6 @@
 // istioctl analyze ports that read Services (Istio 1.23.4 pkg/config/analysis/analyzers/service).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { at, fullName, kubeObject, knownItems, num, str, UNKNOWN } from "../lib";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -34,13 +35,14 @@ export function portProtocolUnsupported(port: number, name: string, protocol: st
   return !WELL_KNOWN_TCP_PORTS.has(port);
 }
 
-export const ist0118PortNameIsNotUnderNamingConvention: ResourceValidationPolicy = {
+export const ist0118PortNameIsNotUnderNamingConvention: ResourceValidationPolicy & Why = {
   name: "ist0118-port-name-is-not-under-naming-convention",
   description:
     "Service ports are named <protocol>[-<suffix>] or set appProtocol, so Istio knows the protocol instead of " +
     "sniffing it; an ExternalName Service's port is not named tcp either (istioctl analyze IST0118 and IST0150, " +
     "analyzers/service/portname.go; Istio protocol selection docs).",
   enforcementLevel: "advisory",
+  why: "otherwise Istio sniffs the protocol (IST0150 for ExternalName ports); Info upstream, advisory here",
   validateResource: (args, report) => {
     const svc = kubeObject(args.type, args.props, args.urn);
     if (!svc || svc.group !== "" || svc.kind !== "Service" || svc.labels === UNKNOWN) return;

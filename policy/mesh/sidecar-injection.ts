@@ -2,6 +2,7 @@
 // Anthos Service Mesh bundle (GoogleCloudPlatform/gke-policy-library, bundles/asm-policy-v0.0.1), as preview-time
 // checks of the namespaces and pods the stack declares. Each policy is named after the check it ports.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   declaredNamespaces,
   gatewayNamespaces,
@@ -57,7 +58,7 @@ function whyNotInjected(labels: Record<string, string>, inj: Injectors): string 
   return "it has neither istio.io/rev nor istio-injection";
 }
 
-export const enforceSidecarInjectionNamespace: StackValidationPolicy = {
+export const enforceSidecarInjectionNamespace: StackValidationPolicy & Why = {
   name: "enforce-sidecar-injection-namespace",
   description:
     "Every namespace the stack creates or labels makes the injectors the stack installs inject its pods (istio.io/rev " +
@@ -65,6 +66,7 @@ export const enforceSidecarInjectionNamespace: StackValidationPolicy = {
     "workload lands outside the mesh. House rule after Kyverno enforce-sidecar-injection-namespace, decided as the " +
     "istiod 1.23.4 chart's webhooks select (templates/mutatingwebhook.yaml, revision-tags.yaml).",
   enforcementLevel: "mandatory",
+  why: "_house rule_: no workload lands outside the mesh by accident; `istio-injection=enabled` injects only with a default revision or tag",
   configSchema: { properties: { excludedNamespaces: excludedNamespacesSchema } },
   validateStack: (args, report) => {
     const inj = installedInjectors(args.resources);
@@ -188,7 +190,7 @@ const exemptionsSchema = {
   },
 };
 
-export const preventDisablingInjectionPods: ResourceValidationPolicy = {
+export const preventDisablingInjectionPods: ResourceValidationPolicy & Why = {
   name: "prevent-disabling-injection-pods",
   description:
     "No workload opts out of sidecar injection (sidecar.istio.io/inject set to anything but y/yes/true/on, on the " +
@@ -196,6 +198,7 @@ export const preventDisablingInjectionPods: ResourceValidationPolicy = {
     "mTLS and authorization, and cannot be observed (Kyverno prevent-disabling-injection-pods; GKE asm-sidecar-injection; " +
     "values as Istio reads them, pkg/kube/inject/inject.go injectRequired).",
   enforcementLevel: "mandatory",
+  why: "_house rule_: pods without a sidecar bypass mTLS, authorization and telemetry; exemptions carry their reason",
   configSchema: { properties: { excludedNamespaces: excludedNamespacesSchema, exemptions: exemptionsSchema } },
   validateResource: (args, report) => {
     const cfg = configOf<ExemptionConfig>(args, {

@@ -1,5 +1,6 @@
 // istioctl analyze ports that read Sidecar objects (Istio 1.23.4 pkg/config/analysis/analyzers/sidecar).
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { AMBIENT_LABEL, INJECTION_LABEL } from "../lib/injection";
 import { REVISION_LABEL } from "../contract";
 import {
@@ -28,13 +29,14 @@ function namespaceInAmbientMode(labels: Record<string, string>): boolean {
 /** The annotation the Istio CNI sets on pods it redirects to ztunnel (constants.AmbientRedirection). */
 const AMBIENT_REDIRECTION = "ambient.istio.io/redirection";
 
-export const ist0167IneffectivePolicy: StackValidationPolicy = {
+export const ist0167IneffectivePolicy: StackValidationPolicy & Why = {
   name: "ist0167-ineffective-policy",
   description:
     "No Sidecar object applies to a namespace or workload in ambient mode: without a sidecar it has no impact " +
     "(istioctl analyze IST0167, analyzers/sidecar/selector.go: ambient namespace label unless an injection label wins; " +
     "pods by the CNI's ambient.istio.io/redirection annotation).",
   enforcementLevel: "mandatory",
+  why: "it has no effect without a sidecar",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const ambientNamespaces = new Set<string>();
@@ -77,13 +79,14 @@ export const ist0167IneffectivePolicy: StackValidationPolicy = {
 // IST0110 ConflictingSidecarWorkloadSelectors / IST0111 MultipleSidecarsWithoutWorkloadSelectors
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0110ConflictingSidecars: StackValidationPolicy = {
+export const ist0110ConflictingSidecars: StackValidationPolicy & Why = {
   name: "ist0110-ist0111-conflicting-sidecars",
   description:
     "At most one Sidecar object applies to each workload: two whose selectors match the same workload's pods " +
     "(IST0110), or two without a selector in one namespace (IST0111), leave which one applies undefined (istioctl " +
     "analyze, analyzers/sidecar/selector.go; decided for the workloads the stack declares).",
   enforcementLevel: "mandatory",
+  why: "which Sidecar applies is undefined",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const sidecars = istioObjects(objects, "Sidecar");

@@ -1,5 +1,6 @@
 // istioctl analyze ports that read Telemetry objects (Istio 1.23.4 pkg/config/analysis/analyzers/telemetry).
 import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   shown,
   at,
@@ -20,13 +21,14 @@ import {
 // IST0157 InvalidTelemetryProvider, IST0159 / IST0160 Telemetry selectors
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0157InvalidTelemetryProvider: StackValidationPolicy = {
+export const ist0157InvalidTelemetryProvider: StackValidationPolicy & Why = {
   name: "ist0157-invalid-telemetry-provider",
   description:
     "A Telemetry's enabled accessLogging entry names a provider unless meshConfig.defaultProviders.accessLogging " +
     "sets one: Istio ignores it otherwise (istioctl analyze IST0157, analyzers/telemetry/providers.go; mesh config " +
     "from the istiod release's meshConfig).",
   enforcementLevel: "mandatory",
+  why: "Istio ignores the entry",
   validateStack: (args, report) => {
     for (const r of helmReleases(args.resources)) {
       if (r.chart !== "istiod") continue;
@@ -51,13 +53,14 @@ export const ist0157InvalidTelemetryProvider: StackValidationPolicy = {
   },
 };
 
-export const ist0159ConflictingTelemetries: StackValidationPolicy = {
+export const ist0159ConflictingTelemetries: StackValidationPolicy & Why = {
   name: "ist0159-ist0160-conflicting-telemetries",
   description:
     "At most one Telemetry applies to each workload: two whose selectors match the same workload's pods (IST0159), " +
     "or two without a selector in one namespace (IST0160), leave which one applies undefined (istioctl analyze, " +
     "analyzers/telemetry/selector.go and default_selector.go; decided for the workloads the stack declares).",
   enforcementLevel: "mandatory",
+  why: "which Telemetry applies is undefined",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const telemetries = istioObjects(objects, "Telemetry");

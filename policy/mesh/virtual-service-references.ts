@@ -2,6 +2,7 @@
 // ports (Istio 1.23.4 pkg/config/analysis/analyzers/virtualservice, messages in pkg/config/analysis/msg/messages.yaml).
 // What the plan alone cannot see (Services and pods deployed outside the stack) is skipped, never guessed.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   fullName,
@@ -35,13 +36,14 @@ import {
 // IST0101 ReferencedResourceNotFound
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0101ReferencedResourceNotFound: StackValidationPolicy = {
+export const ist0101ReferencedResourceNotFound: StackValidationPolicy & Why = {
   name: "ist0101-referenced-resource-not-found",
   description:
     "Every reference resolves inside the stack: a VirtualService's gateways, the host+subset pairs its routes and " +
     "mirrors use (defined by a DestinationRule) and the ports of Services it routes to (istioctl analyze IST0101; " +
     "analyzers/virtualservice/gateways.go, destinationrules.go, destinationhosts.go).",
   enforcementLevel: "mandatory",
+  why: "a dangling reference drops traffic silently",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const gateways = istioObjects(objects, "Gateway");
@@ -160,12 +162,13 @@ function inStackServices(objects: KubeObject[]): Map<string, { what: string; por
 // IST0112 VirtualServiceDestinationPortSelectorRequired
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0112VirtualServiceDestinationPortSelectorRequired: StackValidationPolicy = {
+export const ist0112VirtualServiceDestinationPortSelectorRequired: StackValidationPolicy & Why = {
   name: "ist0112-virtualservice-destination-port-selector-required",
   description:
     "A route to a Service or ServiceEntry with several ports names the port: otherwise Istio cannot tell which one " +
     "to send to (istioctl analyze IST0112; decided for destinations the stack declares).",
   enforcementLevel: "mandatory",
+  why: "Istio cannot tell which port to use",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const services = inStackServices(objects);
@@ -214,12 +217,13 @@ function gatewayHostsFor(gw: KubeObject, vsNamespace: string): string[] | Unknow
   return out;
 }
 
-export const ist0132VirtualServiceHostNotFoundInGateway: StackValidationPolicy = {
+export const ist0132VirtualServiceHostNotFoundInGateway: StackValidationPolicy & Why = {
   name: "ist0132-virtualservice-host-not-found-in-gateway",
   description:
     "Every Gateway a VirtualService binds to serves at least one of its hosts for the VirtualService's namespace; " +
     "otherwise the routes never reach that gateway (istioctl analyze IST0132).",
   enforcementLevel: "mandatory",
+  why: "the routes would never reach that gateway",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const gateways = istioObjects(objects, "Gateway");
@@ -250,12 +254,13 @@ export const ist0132VirtualServiceHostNotFoundInGateway: StackValidationPolicy =
 // IST0165 ReferencedInternalGateway
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0165ReferencedInternalGateway: ResourceValidationPolicy = {
+export const ist0165ReferencedInternalGateway: ResourceValidationPolicy & Why = {
   name: "ist0165-referenced-internal-gateway",
   description:
     "VirtualServices do not bind to the internal Gateways Istio generates for Kubernetes Gateway API gateways: their " +
     "names are an implementation detail that changes (istioctl analyze IST0165).",
   enforcementLevel: "mandatory",
+  why: "those names are an implementation detail",
   validateResource: (args, report) => {
     const vs = virtualService(args);
     if (!vs) return;
@@ -274,13 +279,14 @@ export const ist0165ReferencedInternalGateway: ResourceValidationPolicy = {
 // IST0140 IngressRouteRulesNotAffected
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0140IngressRouteRulesNotAffected: StackValidationPolicy = {
+export const ist0140IngressRouteRulesNotAffected: StackValidationPolicy & Why = {
   name: "ist0140-ingress-route-rules-not-affected",
   description:
     "A VirtualService bound to gateways that routes to a host without a subset, while another VirtualService for " +
     "that host splits it into subsets, is warned about: the subset rules do not apply to the gateway's requests " +
     "(istioctl analyze IST0140, analyzers/virtualservice/destinationhosts.go analyzeSubset; exact host strings, as there).",
   enforcementLevel: "advisory",
+  why: "the subset split does not apply to gateway traffic; a warning upstream, often intended",
   validateStack: (args, report) => {
     const vss = istioObjects(kubeObjects(args.resources), "VirtualService");
     // initVirtualServiceDestinations: VirtualServices with http route destinations that name a subset of one of

@@ -1,6 +1,7 @@
 // istioctl analyze ports that read a VirtualService's own hosts, matches and rules (Istio 1.23.4
 // pkg/config/analysis/analyzers/virtualservice; messages in pkg/config/analysis/msg/messages.yaml).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   canonical,
@@ -29,12 +30,13 @@ import { MESH_GATEWAY, strings, virtualService, vsGateways } from "../lib/virtua
 // IST0109 ConflictingMeshGatewayVirtualServiceHosts, and the same for ingress gateways
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ist0109ConflictingMeshGatewayVirtualServiceHosts: StackValidationPolicy = {
+export const ist0109ConflictingMeshGatewayVirtualServiceHosts: StackValidationPolicy & Why = {
   name: "ist0109-conflicting-mesh-gateway-virtualservice-hosts",
   description:
     "No two VirtualServices bound to the mesh gateway define the same host for the same namespaces: which one wins is " +
     "undefined; merge them into one (istioctl analyze IST0109).",
   enforcementLevel: "mandatory",
+  why: "which one wins is undefined",
   validateStack: (args, report) => {
     // scope ("*" or a namespace) + FQDN -> VirtualServices
     const byHost = new Map<string, KubeObject[]>();
@@ -142,13 +144,14 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
   return true;
 }
 
-export const ist0130VirtualServiceUnreachableRule: ResourceValidationPolicy = {
+export const ist0130VirtualServiceUnreachableRule: ResourceValidationPolicy & Why = {
   name: "ist0130-ist0131-virtualservice-unreachable-rule",
   description:
     "Every rule of a VirtualService can be reached and every match can fire: Istio takes the first rule that " +
     "matches, so a rule after a catch-all, or a match shadowed by an earlier one, never receives traffic " +
     "(istioctl analyze IST0130 VirtualServiceUnreachableRule, IST0131 VirtualServiceIneffectiveMatch).",
   enforcementLevel: "mandatory",
+  why: "Istio takes the first matching rule: the later one never gets traffic",
   validateResource: (args, report) => {
     const vs = virtualService(args);
     if (!vs) return;
@@ -259,12 +262,13 @@ function jwtClaimKey(spec: Json | undefined): string | undefined {
   return undefined;
 }
 
-export const ist0149JwtClaimBasedRoutingWithoutRequestAuthn: StackValidationPolicy = {
+export const ist0149JwtClaimBasedRoutingWithoutRequestAuthn: StackValidationPolicy & Why = {
   name: "ist0149-jwt-claim-based-routing-without-request-authn",
   description:
     "A VirtualService that routes on JWT claims (@request.auth.claims) has a RequestAuthentication for the gateway " +
     "pods it binds to: without one no token is validated and the claims are never available (istioctl analyze IST0149).",
   enforcementLevel: "mandatory",
+  why: "no token validated means no claims to route on",
   validateStack: (args, report) => {
     const objects = kubeObjects(args.resources);
     const root = meshRootNamespace(args.resources);

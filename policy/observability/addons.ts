@@ -1,6 +1,7 @@
 // The observability layer's guardrails: the monitoring UIs never open to anonymous users in prod, every addon is sized,
 // prod tracing stays cheap, and Prometheus/Alertmanager (no login of their own) are never routed without auth in prod.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   configOf,
@@ -43,13 +44,14 @@ const RESOURCE_PATHS: Record<string, string[][]> = {
   "kiali-server": [["deployment", "resources"]],
 };
 
-export const kialiNotAnonymous: ResourceValidationPolicy = {
+export const kialiNotAnonymous: ResourceValidationPolicy & Why = {
   name: "kiali-not-anonymous",
   description:
     "Kiali never runs with the anonymous strategy: it can edit Istio objects, and anonymous gives that to anyone who " +
     'reaches the URL. An unset or "" strategy is token on Kubernetes (kiali-server chart _helpers.tpl ' +
     '"kiali-server.auth.strategy"; Kiali docs, authentication strategies).',
   enforcementLevel: "mandatory",
+  why: "Kiali can edit Istio objects; anonymous gives that to anyone who reaches the URL (unset means token)",
   validateResource: (args, report) => {
     const r = helmRelease(args.type, args.props, args.urn);
     if (!r || r.chart !== "kiali-server") return;
@@ -63,12 +65,13 @@ export const kialiNotAnonymous: ResourceValidationPolicy = {
   },
 };
 
-export const grafanaNoAnonymousAdmin: ResourceValidationPolicy = {
+export const grafanaNoAnonymousAdmin: ResourceValidationPolicy & Why = {
   name: "grafana-no-anonymous-admin",
   description:
     "Grafana's anonymous access, if enabled at all, has the Viewer role: an anonymous Editor or Admin can change " +
     "datasources and read every metric and log (Grafana docs, anonymous authentication).",
   enforcementLevel: "mandatory",
+  why: "an anonymous Editor or Admin could change datasources and read every metric and log",
   validateResource: (args, report) => {
     const r = helmRelease(args.type, args.props, args.urn);
     if (!r || r.chart !== "grafana") return;
@@ -87,12 +90,13 @@ export const grafanaNoAnonymousAdmin: ResourceValidationPolicy = {
   },
 };
 
-export const addonResourcesSet: ResourceValidationPolicy = {
+export const addonResourcesSet: ResourceValidationPolicy & Why = {
   name: "observability-addon-resources-set",
   description:
     "Every observability addon sets CPU and memory requests and limits, so one busy tool cannot starve the nodes the " +
     "mesh runs on (Kubernetes resource management; the user's cut of 70% over-provisioning).",
   enforcementLevel: "mandatory",
+  why: "one busy tool must not starve the nodes the mesh runs on",
   validateResource: (args, report) => {
     const r = helmRelease(args.type, args.props, args.urn);
     if (!r || typeof r.chart !== "string" || !ADDON_CHARTS.has(r.chart)) return;
@@ -122,12 +126,13 @@ interface SamplingConfig {
   maxSamplingPercentage: number;
 }
 
-export const tracingSamplingWithinMax: ResourceValidationPolicy = {
+export const tracingSamplingWithinMax: ResourceValidationPolicy & Why = {
   name: "tracing-sampling-within-max",
   description:
     "Telemetry tracing samples no more than a configured share of requests: every traced request costs proxy CPU " +
     "and collector storage, so production samples little (Istio distributed tracing docs).",
   enforcementLevel: "advisory",
+  why: "every traced request costs proxy CPU and collector storage",
   configSchema: {
     properties: {
       maxSamplingPercentage: {
@@ -291,7 +296,7 @@ function policyApplies(p: KubeObject, root: string, pod: GatewayPod): boolean {
   return Object.entries(sel).every(([k, v]) => pod.labels[k] === v);
 }
 
-export const monitoringNoOpenPrometheus: StackValidationPolicy = {
+export const monitoringNoOpenPrometheus: StackValidationPolicy & Why = {
   name: "monitoring-no-unauthenticated-prometheus",
   description:
     "No VirtualService on a Gateway routes to Prometheus or Alertmanager unless the gateway pods have a " +
@@ -300,6 +305,7 @@ export const monitoringNoOpenPrometheus: StackValidationPolicy = {
     'and expose every metric and silence (Prometheus security model; Istio "require JWT at ingress" task, ' +
     "AuthorizationPolicy Operation). House rule; advisory by default so dev may open them, mandatory in prod.",
   enforcementLevel: "advisory",
+  why: "_house rule_: neither has a login; the JWT check must cover every host and path of the route (dev may open them)",
   configSchema: {
     properties: {
       protectedServices: {

@@ -1,4 +1,5 @@
 // observability: the addons (Prometheus, Grafana, Kiali, tracing) — who can reach them, what they may use.
+import type { AreaPolicy } from "../lib/why";
 import {
   addonResourcesSet,
   grafanaNoAnonymousAdmin,
@@ -7,7 +8,7 @@ import {
   tracingSamplingWithinMax,
 } from "./addons";
 
-export const observabilityPolicies = [
+export const observabilityPolicies: AreaPolicy[] = [
   kialiNotAnonymous,
   grafanaNoAnonymousAdmin,
   addonResourcesSet,

@@ -4,6 +4,7 @@
 // a gateway's autoscaling range from quietly taking the room the applications need.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configOf } from "../lib";
+import type { Why } from "../lib/why";
 import { meshFootprint } from "./footprint";
 
 interface ShareConfig {
@@ -12,13 +13,14 @@ interface ShareConfig {
 }
 const DEFAULTS: ShareConfig = { maxCpuRequestPercent: 25, maxMemoryRequestPercent: 25 };
 
-export const meshFootprintWithinNodeShare: StackValidationPolicy = {
+export const meshFootprintWithinNodeShare: StackValidationPolicy & Why = {
   name: "mesh-footprint-within-node-share",
   description:
     "The Envoy proxies' requested CPU and memory (sidecars at the estimated replicas, gateways at their HPA maximum) " +
     "stay within a share of the node pool's allocatable (maxCpuRequestPercent, maxMemoryRequestPercent; AKS node " +
     "reservations as learn.microsoft.com/azure/aks/node-resource-reservations documents them).",
   enforcementLevel: "advisory",
+  why: "Envoy requests within a share of the nodes",
   configSchema: {
     properties: {
       maxCpuRequestPercent: {

@@ -2,6 +2,7 @@
 // memory limit no higher than a ceiling (the user's optimisation: 1Gi per proxy). One misconfigured mesh-wide value
 // multiplies by the number of pods.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   shown,
   at,
@@ -82,12 +83,13 @@ interface MemoryConfig {
 const DEFAULT_MAX_MEMORY = "1Gi";
 const DEFAULT_MAX_BYTES = 2 ** 30;
 
-export const proxyMemoryLimitWithinMax: ResourceValidationPolicy = {
+export const proxyMemoryLimitWithinMax: ResourceValidationPolicy & Why = {
   name: "proxy-memory-limit-within-max",
   description:
     "Every sidecar and gateway proxy has a memory limit no higher than maxMemoryLimit (default 1Gi): without one a " +
     "leaking or over-configured Envoy can take a node's memory, and a mesh-wide value is paid once per pod (Istio performance docs).",
   enforcementLevel: "mandatory",
+  why: "one Envoy per pod, so a mesh-wide value is paid once per pod",
   configSchema: {
     properties: {
       maxMemoryLimit: {
@@ -140,12 +142,13 @@ export const proxyMemoryLimitWithinMax: ResourceValidationPolicy = {
   },
 };
 
-export const proxyResourceRequestsSet: ResourceValidationPolicy = {
+export const proxyResourceRequestsSet: ResourceValidationPolicy & Why = {
   name: "proxy-resource-requests-set",
   description:
     "Every sidecar and gateway proxy requests CPU and memory, so the scheduler reserves room for Envoy next to the " +
     "application and the HPA can compute utilisation (Kubernetes resource management, Istio performance docs).",
   enforcementLevel: "mandatory",
+  why: "the scheduler reserves room for Envoy, the HPA can compute utilisation",
   validateResource: (args, report) => {
     for (const site of proxySites(args)) {
       if (site.resources === UNKNOWN) continue;

@@ -1,6 +1,7 @@
 // AuthorizationPolicy checks: no allow-all rule (house rule) and the GKE Policy Controller's
 // asm-authz-policy-default-deny (GoogleCloudPlatform/gke-policy-library, bundles/asm-policy-v0.0.1).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   shown,
   at,
@@ -42,12 +43,13 @@ export function ruleMatchesAll(rule: Json): boolean | Unknown {
   });
 }
 
-export const authorizationPolicyNoAllowAll: ResourceValidationPolicy = {
+export const authorizationPolicyNoAllowAll: ResourceValidationPolicy & Why = {
   name: "authorization-policy-no-allow-all",
   description:
     "No AuthorizationPolicy ALLOWs everything (a rule `{}`): it overrides every narrower ALLOW policy on the same " +
     "workloads, the opposite of least privilege (Istio security best practices, authorization policy patterns).",
   enforcementLevel: "mandatory",
+  why: "it overrides every narrower ALLOW on the same workloads",
   validateResource: (args, report) => {
     const obj = kubeObject(args.type, args.props, args.urn);
     if (!obj || obj.kind !== "AuthorizationPolicy" || !isIstioObject(obj)) return;
@@ -103,7 +105,7 @@ export function appliesTo(
   return Object.entries(selector).every(([k, v]) => pod.labels[k] === v);
 }
 
-export const asmAuthzPolicyDefaultDeny: StackValidationPolicy = {
+export const asmAuthzPolicyDefaultDeny: StackValidationPolicy & Why = {
   name: "asm-authz-policy-default-deny",
   description:
     "Every workload with a sidecar is under a default-deny AuthorizationPolicy (ALLOW with no rules), so it only " +
@@ -111,6 +113,7 @@ export const asmAuthzPolicyDefaultDeny: StackValidationPolicy = {
     "one with a selector covers matching workloads of every namespace; a namespace's own covers it (GKE " +
     "asm-authz-policy-mesh-default-deny; Istio security best practices and AuthorizationPolicy reference).",
   enforcementLevel: "advisory",
+  why: "_house rule_: least privilege; advisory until the security layer adds it",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     if (root === UNKNOWN) return;

@@ -1,5 +1,6 @@
 // Kyverno's destination-rule-tls-enabled (kyverno/policies, istio/): no DestinationRule turns TLS off.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { at, fullName, isIstioObject, type Json, kubeObject, knownItems, str } from "../lib";
 
 /** Every TLS settings block of a DestinationRule, with its path (top level, port level, per subset). */
@@ -18,12 +19,13 @@ function tlsSettings(spec: Json | undefined): { path: string; tls: Json }[] {
   return out;
 }
 
-export const destinationRuleTlsEnabled: ResourceValidationPolicy = {
+export const destinationRuleTlsEnabled: ResourceValidationPolicy & Why = {
   name: "destination-rule-tls-enabled",
   description:
     "No DestinationRule sets TLS mode DISABLE: it sends plaintext to the destination even inside an mTLS mesh " +
     "(GKE DestinationRuleTLSEnabled; Kyverno enforce-tls-hosts-host-subnets).",
   enforcementLevel: "mandatory",
+  why: "_house rule_: it sends plaintext even inside an mTLS mesh",
   validateResource: (args, report) => {
     const dr = kubeObject(args.type, args.props, args.urn);
     if (!dr || !isIstioObject(dr) || dr.kind !== "DestinationRule") return;

@@ -1,5 +1,6 @@
 // security: the mTLS rollout, request authentication and authorization, and TLS to destinations. Later, the
 // AuthorizationPolicies and NetworkPolicies derived from the service graph (config aks-mesh:services) get their checks here.
+import type { AreaPolicy } from "../lib/why";
 import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./authorization-policy";
 import { destinationRuleTlsEnabled } from "./destination-rule-tls";
 import { peerAuthenticationSingleMeshWide, peerAuthenticationStrictRequiresMtlsCheck } from "./peer-authentication";
@@ -8,7 +9,7 @@ import {
   requestAuthenticationRequiresPrincipalPolicy,
 } from "./request-authentication";
 
-export const securityPolicies = [
+export const securityPolicies: AreaPolicy[] = [
   peerAuthenticationStrictRequiresMtlsCheck,
   peerAuthenticationSingleMeshWide,
   requestAuthenticationRequiresPrincipalPolicy,

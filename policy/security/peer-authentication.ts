@@ -2,6 +2,7 @@
 // external services), never everything at once. STRICT PeerAuthentication is the one switch that breaks every
 // plaintext client at once, so it needs evidence; JWT and authorization policies must not open more than they seem to.
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   fullName,
@@ -96,13 +97,14 @@ export function selectsAll(spec: Json | undefined): boolean | Unknown {
   return Object.keys(labels).length === 0;
 }
 
-export const peerAuthenticationStrictRequiresMtlsCheck: StackValidationPolicy = {
+export const peerAuthenticationStrictRequiresMtlsCheck: StackValidationPolicy & Why = {
   name: "peer-authentication-strict-requires-mtls-check",
   description:
     "A PeerAuthentication in STRICT mode (mesh-wide, namespace, workload or port level) depends on an " +
     `${MTLS_CHECK_COMPONENT_TYPE} covering its scope: STRICT refuses every plaintext client at once, so it needs ` +
     "proof none would break (the user's rule: mTLS only after checking compatibility; Istio mTLS migration guide).",
   enforcementLevel: "mandatory",
+  why: "STRICT refuses every plaintext client at once; dev is where STRICT is tried, so advisory there",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     for (const pa of istioObjects(kubeObjects(args.resources), "PeerAuthentication")) {
@@ -131,12 +133,13 @@ export const peerAuthenticationStrictRequiresMtlsCheck: StackValidationPolicy = 
   },
 };
 
-export const peerAuthenticationSingleMeshWide: StackValidationPolicy = {
+export const peerAuthenticationSingleMeshWide: StackValidationPolicy & Why = {
   name: "peer-authentication-single-mesh-wide",
   description:
     "At most one mesh-wide PeerAuthentication (root namespace, no selector): with several, Istio applies only the " +
     "oldest and the others are silently ignored (Istio PeerAuthentication reference, authentication policy docs).",
   enforcementLevel: "mandatory",
+  why: "Istio applies only the oldest; the others are silently ignored",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     if (root === UNKNOWN) return;

@@ -2,6 +2,7 @@
 // GKE Policy Controller's asm-request-authn-prohibited-output-headers (GoogleCloudPlatform/gke-policy-library,
 // bundles/asm-policy-v0.0.1).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import { selectsAll } from "./peer-authentication";
 import {
   at,
@@ -97,13 +98,14 @@ function coversWorkloads(ap: KubeObject, ra: KubeObject, root: string): boolean 
   return Object.keys(raSel).length > 0 && Object.entries(apSel).every(([k, v]) => raSel[k] === v);
 }
 
-export const requestAuthenticationRequiresPrincipalPolicy: StackValidationPolicy = {
+export const requestAuthenticationRequiresPrincipalPolicy: StackValidationPolicy & Why = {
   name: "request-authentication-requires-principal-policy",
   description:
     "Every RequestAuthentication comes with an AuthorizationPolicy that requires a request principal for the same " +
     "workloads: a RequestAuthentication alone only rejects invalid tokens, requests without any token still pass " +
     "(Istio JWT authentication docs).",
   enforcementLevel: "mandatory",
+  why: "a RequestAuthentication alone only rejects bad tokens: requests without a token pass",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     if (root === UNKNOWN) return;
@@ -187,13 +189,14 @@ interface HeadersConfig {
   prohibitedHeaders: string[];
 }
 
-export const asmRequestAuthnProhibitedOutputHeaders: ResourceValidationPolicy = {
+export const asmRequestAuthnProhibitedOutputHeaders: ResourceValidationPolicy & Why = {
   name: "asm-request-authn-prohibited-output-headers",
   description:
     "A RequestAuthentication never copies a JWT payload or claim into a well-known request header (Authorization, " +
     "Host, Cookie, X-Forwarded-*, ...) or a configured one: applications would trust a value the caller controls " +
     "(GKE asm-request-authn-prohibited-output-headers).",
   enforcementLevel: "mandatory",
+  why: "applications would trust a value the caller controls",
   configSchema: {
     properties: {
       prohibitedHeaders: {

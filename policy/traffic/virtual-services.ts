@@ -1,6 +1,7 @@
 // Traffic rules on VirtualServices: house rules stricter than istioctl analyze, and Kyverno's
 // restrict-virtual-service-wildcard (kyverno/policies, istio/). Each policy's description names its source.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { Why } from "../lib/why";
 import {
   at,
   fullName,
@@ -18,7 +19,7 @@ import {
 
 import { MESH_GATEWAY, strings, virtualService, vsGateways } from "../lib/virtual-services";
 
-export const virtualServiceGatewayHostUnique: StackValidationPolicy = {
+export const virtualServiceGatewayHostUnique: StackValidationPolicy & Why = {
   name: "virtualservice-gateway-host-unique",
   description:
     "House rule (stricter than istioctl analyze): no two VirtualServices bound to the same ingress/egress Gateway " +
@@ -26,6 +27,7 @@ export const virtualServiceGatewayHostUnique: StackValidationPolicy = {
     "history; one VirtualService per host (with `delegate` for per-team routes, whose delegates carry no hosts) keeps " +
     'it in the stack (Istio traffic management best practices, "split large virtual services").',
   enforcementLevel: "mandatory",
+  why: "_house rule_: Istio merges them in creation order, so routing depends on history; per-team routes use `delegate`",
   validateStack: (args, report) => {
     const claims = new Map<string, { vs: KubeObject; host: string }[]>();
     for (const vs of istioObjects(kubeObjects(args.resources), "VirtualService")) {
@@ -66,12 +68,13 @@ export const virtualServiceGatewayHostUnique: StackValidationPolicy = {
   },
 };
 
-export const retryPerTryTimeoutWithinRouteTimeout: ResourceValidationPolicy = {
+export const retryPerTryTimeoutWithinRouteTimeout: ResourceValidationPolicy & Why = {
   name: "retry-per-try-timeout-within-route-timeout",
   description:
     "A route's retries.perTryTimeout is not longer than its timeout: the route timeout cuts every attempt short, so " +
     "the retries that perTryTimeout promises never happen (Istio VirtualService reference, HTTPRetry).",
   enforcementLevel: "mandatory",
+  why: "_house rule_: the route timeout cuts the attempts short: the promised retries never happen",
   validateResource: (args, report) => {
     const vs = virtualService(args);
     if (!vs) return;
@@ -92,12 +95,13 @@ export const retryPerTryTimeoutWithinRouteTimeout: ResourceValidationPolicy = {
   },
 };
 
-export const restrictVirtualServiceWildcard: ResourceValidationPolicy = {
+export const restrictVirtualServiceWildcard: ResourceValidationPolicy & Why = {
   name: "restrict-virtual-service-wildcard",
   description:
     "VirtualService hosts name exact hosts, no wildcards: a wildcard host routes traffic meant for other " +
     "services to this one (Kyverno restrict-virtual-service-wildcard).",
   enforcementLevel: "mandatory",
+  why: "_house rule_: a wildcard routes other services' traffic here",
   validateResource: (args, report) => {
     const vs = kubeObject(args.type, args.props, args.urn);
     if (!vs || !isIstioObject(vs) || vs.kind !== "VirtualService") return;
