@@ -322,6 +322,7 @@ export const ingressArea: ConfigArea<
     ...dnsZoneChecks(root, key),
     ...certificateChecks(root, key),
     ...routeChecks(root, key),
+    ...delegateChecks(root, key),
   ],
   resolve: (root, ctx) => {
     const ip = root.staticIp;
@@ -352,6 +353,34 @@ function resolveRoute(r: Route, services: Readonly<Record<string, ServiceDeclara
   const port = r.port ?? (service ? httpPorts(service)[0] : undefined);
   if (!service || port === undefined) throw new Error(`route to "${r.service}" was not checked`); // routeChecks refused it
   return { ...r, namespace: service.namespace, port };
+}
+
+/**
+ * A service has one delegate VirtualService (components/ingress/host-routes.ts), whose route has no match of its own
+ * and so serves every path delegated to it: all of them must go to the same port.
+ */
+function delegateChecks(root: IngressInput, k: (path: string) => string): string[] {
+  const first = new Map<string, { port: number; at: string }>();
+  return root.ingress.hosts.flatMap((h, i) =>
+    h.routes.flatMap((r, j) => {
+      const service = root.services[r.service];
+      if (!r.delegate || !service) return [];
+      const port = r.port ?? httpPorts(service)[0];
+      if (port === undefined) return [];
+      const at = `ingress.hosts[${i}].routes[${j}]`;
+      const seen = first.get(r.service);
+      if (!seen) {
+        first.set(r.service, { port, at });
+        return [];
+      }
+      if (seen.port === port) return [];
+      return [
+        `${k(`${at}.port`)}: service "${r.service}" is delegated at port ${seen.port} already (${k(seen.at)}); its ` +
+          "delegate VirtualService routes every delegated path to one port, so delegate this path to the same port " +
+          "or route it without delegate",
+      ];
+    }),
+  );
 }
 
 /**

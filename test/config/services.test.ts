@@ -251,3 +251,23 @@ describe("refuses the route form before the graph, saying exactly what to write"
     ]);
   });
 });
+
+describe("delegated paths: one delegate VirtualService per service", () => {
+  const delegating = (secondPort: number) =>
+    changed((s) => {
+      routes(s)[0]!.delegate = true;
+      routes(s).push({ prefix: "/api/v2", service: "api", port: secondPort, delegate: true });
+    });
+
+  test("refuses two delegated paths of one service to different ports, naming the first", () => {
+    expect(problemsOf(delegating(9090))).toEqual([
+      expect.stringMatching(
+        /^aks-mesh:ingress\.hosts\[0\]\.routes\[2\]\.port: service "api" is delegated at port 8080 already \(aks-mesh:ingress\.hosts\[0\]\.routes\[0\]\)/,
+      ),
+    ]);
+  });
+
+  test("accepts several delegated paths of one service to the same port", () => {
+    expect(problemsOf(delegating(8080))).toEqual([]);
+  });
+});
