@@ -36,8 +36,8 @@ export = (): StackOutputs => {
 
   const cluster = clusterArea("cluster", { config });
   const controlPlane = new IstioControlPlane("istio", { config, handles: { cluster } });
-  new Mesh("mesh", { config, handles: { cluster, controlPlane } });
-  const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane } }).handle;
+  const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
+  const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
   const observability = Observability.ifEnabled("observability", {
     config,
     handles: { cluster, controlPlane, gateway },

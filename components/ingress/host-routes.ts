@@ -27,8 +27,8 @@ export interface HostRoutesArgs {
   gatewayRef: string;
   /** Hosts and their path routes (config ingress.hosts). */
   hosts: PublicHost[];
-  /** What a delegate VirtualService waits for: the namespaces the stack creates. */
-  delegateDependsOn?: pulumi.Resource[];
+  /** What a delegate VirtualService in a namespace waits for besides the component's dependsOn: its Namespace. */
+  delegateDependsOn?: (namespace: string) => pulumi.Resource[];
 }
 
 type HttpRoute = NonNullable<IstioSpecs["VirtualService"]["http"]>[number];
@@ -117,7 +117,7 @@ export class HostRoutes extends pulumi.ComponentResource {
           labels: meshLabels("ingress"),
           spec: { http: [{ name: service, route: [destination(r)] }] },
         },
-        { parent: this, dependsOn: [...toArray(opts?.dependsOn), ...(args.delegateDependsOn ?? [])] },
+        { parent: this, dependsOn: [...toArray(opts?.dependsOn), ...(args.delegateDependsOn?.(r.namespace) ?? [])] },
       );
     }
     this.registerOutputs({ hosts: Object.keys(this.virtualServices), delegates: Object.keys(this.delegates) });

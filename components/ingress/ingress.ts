@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MeshConfig } from "../../config";
 import type { ClusterHandle } from "../cluster";
 import type { ControlPlaneHandle } from "../istio/handle";
+import type { MeshHandle } from "../mesh/handle";
 import { DnsRecords } from "./dns-records";
 import type { GatewayHandle } from "./handle";
 import { HostRoutes } from "./host-routes";
@@ -15,6 +16,8 @@ export interface IngressArgs {
   handles: {
     cluster: ClusterHandle;
     controlPlane: ControlPlaneHandle;
+    /** The application namespaces: a delegate VirtualService waits for the namespace it goes to. */
+    mesh: MeshHandle;
   };
 }
 
@@ -48,7 +51,7 @@ export class Ingress extends pulumi.ComponentResource {
   constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:ingress:Ingress", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
     const { config, handles } = args;
-    const { cluster, controlPlane } = handles;
+    const { cluster, controlPlane, mesh } = handles;
     const wasTopLevel = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
 
     // 1. The static public IP (protected; adopted by import when it already exists).
@@ -102,7 +105,12 @@ export class Ingress extends pulumi.ComponentResource {
     if (publicGateway && config.ingress.hosts.length > 0) {
       new HostRoutes(
         "app-routes",
-        { namespace: gateway.namespace, gatewayRef: publicGateway.ref, hosts: config.ingress.hosts },
+        {
+          namespace: gateway.namespace,
+          gatewayRef: publicGateway.ref,
+          hosts: config.ingress.hosts,
+          delegateDependsOn: (namespace) => mesh.namespaceReady(namespace),
+        },
         { ...wasTopLevel, dependsOn: afterGateway },
       );
     }

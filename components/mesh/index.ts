@@ -1,3 +1,4 @@
+export type { MeshHandle } from "./handle";
 export { Mesh, type MeshArgs } from "./mesh";
 export { MeshNamespaces, type MeshNamespacesArgs } from "./mesh-namespaces";
 export {

@@ -4,6 +4,7 @@ import type { MeshConfig } from "../../config";
 import type { ClusterHandle } from "../cluster";
 import type { ControlPlaneHandle } from "../istio/handle";
 import { istioObject } from "../shared";
+import type { MeshHandle } from "./handle";
 import { MeshNamespaces } from "./mesh-namespaces";
 import { DEFAULT_SIDECAR_NAME, sidecarLabels, sidecarNamespaces, sidecarSpec } from "./sidecars";
 
@@ -30,6 +31,8 @@ export class Mesh extends pulumi.ComponentResource {
   readonly namespaces: MeshNamespaces;
   /** Namespace -> its Sidecar named default; empty when sidecars are off. */
   readonly sidecars: Record<string, k8s.apiextensions.CustomResource> = {};
+  /** What other areas need of this one. */
+  readonly handle: MeshHandle;
 
   constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:mesh:Mesh", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
@@ -60,6 +63,8 @@ export class Mesh extends pulumi.ComponentResource {
         );
       }
     }
+    const enrolled = this.namespaces.resources;
+    this.handle = { namespaceReady: (ns) => (enrolled[ns] ? [enrolled[ns]] : []) };
     this.registerOutputs({ namespaces: this.namespaces.names, sidecars: Object.keys(this.sidecars) });
   }
 }

@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../../config";
 import type { GatewayHandle } from "../../../components/ingress";
+import { testCluster, testControlPlane } from "../../support/handles";
 import { type Harness, mockRuntime, valueOf } from "../../harness";
 
 const raw = {
@@ -9,10 +10,21 @@ const raw = {
   "aks-mesh:cluster": JSON.stringify({ resourceGroup: "rg", name: "aks" }),
   "aks-mesh:ingressGateway": JSON.stringify({ namespace: "mesh-root" }),
   "aks-mesh:ingress": JSON.stringify({
-    hosts: [{ host: "www.example.com", routes: [{ prefix: "/", service: "web" }] }],
+    hosts: [
+      {
+        host: "www.example.com",
+        routes: [
+          { prefix: "/", service: "web" },
+          { prefix: "/cart", service: "cart", delegate: true },
+        ],
+      },
+    ],
   }),
-  "aks-mesh:services": JSON.stringify({ web: { namespace: "web", ports: [{ port: 80, protocol: "http" }] } }),
-  "aks-mesh:meshNamespaces": JSON.stringify([{ name: "web" }]),
+  "aks-mesh:services": JSON.stringify({
+    web: { namespace: "web", ports: [{ port: 80, protocol: "http" }] },
+    cart: { namespace: "shop", ports: [{ port: 8080, protocol: "http" }] },
+  }),
+  "aks-mesh:meshNamespaces": JSON.stringify([{ name: "web" }, { name: "shop", existing: false }]),
 };
 
 let h: Harness;
@@ -20,28 +32,16 @@ let handle: GatewayHandle;
 beforeAll(async () => {
   h = await mockRuntime({ publicIpAddress: "20.249.144.238" });
   const { Ingress } = await import("../../../components/ingress");
-  const { ExistingCluster } = await import("../../../components/cluster");
+  const k8s = await import("@pulumi/kubernetes");
   const cfg = parseConfig(raw, { project: "aks-mesh", stack: "test" });
-  const cluster = new ExistingCluster("cluster", {
-    resourceGroupName: "rg",
-    clusterName: "aks",
-    credentials: "admin",
-    kubeloginMode: "azurecli",
-    upsertExistingObjects: false,
-  });
-  const ready: pulumi.Resource[] = [];
+  // The application namespace the mesh area creates: a delegate VirtualService there must wait for it.
+  const shop: pulumi.Resource = new k8s.core.v1.Namespace("shop-ns", { metadata: { name: "shop" } });
   const ingress = new Ingress("ingress", {
     config: cfg,
     handles: {
-      cluster,
-      controlPlane: {
-        version: "1.23.4",
-        revision: "1-23-4",
-        injectionRevision: "prod-stable",
-        namespace: "mesh-root",
-        ready,
-        meshConfig: { extensionProviders: [] },
-      },
+      cluster: testCluster(),
+      controlPlane: testControlPlane({ injectionRevision: "prod-stable", namespace: "mesh-root" }),
+      mesh: { namespaceReady: (ns) => (ns === "shop" ? [shop] : []) },
     },
   });
   handle = ingress.handle;
@@ -69,7 +69,12 @@ test("injects the gateway from the revision (or tag) the control plane's handle 
   });
 });
 
+test("creates a delegate VirtualService only after the application namespace it goes to", () => {
+  const delegate = h.one("kubernetes:networking.istio.io/v1:VirtualService", "app-routes-delegate-cart");
+  expect(delegate.dependsOn).toContain(h.one("kubernetes:core/v1:Namespace", "shop-ns").urn);
+});
+
 test("creates no Namespace for a gateway in the control plane's namespace, which the base release owns", () => {
-  expect(h.all("kubernetes:core/v1:Namespace")).toEqual([]);
+  expect(h.all("kubernetes:core/v1:Namespace").map((n) => n.name)).toEqual(["shop-ns"]);
   expect(handle.namespaceResource).toBeUndefined();
 });
