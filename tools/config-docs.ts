@@ -1,12 +1,14 @@
 // npm run docs:config [-- --check]
-// Generates the README's configuration reference from the config schemas (descriptions, types, defaults), so the
-// README cannot drift from what the program accepts. --check exits 1 when README.md is out of date.
+// Generates the configuration reference from the config schemas (descriptions, types, defaults), so neither document
+// can drift from what the program accepts: the README lists every top-level key, docs/configuration.md every key at
+// every depth. --check exits 1 when either is out of date.
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { rootSchema, SECRET_CONFIG_KEYS } from "../config";
 
 const README = path.resolve(__dirname, "..", "README.md");
+const FULL_REFERENCE = path.resolve(__dirname, "..", "docs", "configuration.md");
 const BEGIN = "<!-- CONFIG-REFERENCE -->";
 const END = "<!-- /CONFIG-REFERENCE -->";
 
@@ -66,7 +68,27 @@ function rows(schema: JsonSchema, key: string, required: boolean, out: string[][
   }
 }
 
+/** Every key at every depth, then the secret keys: docs/configuration.md. */
 export function configReference(): string {
+  return table(allRows());
+}
+
+/** The top-level keys only (each section, each secret): the README's reference, pointing to the full one. */
+export function configSummary(): string {
+  return table(
+    allRows()
+      .filter(([key]) => !/[.[]/.test(key ?? ""))
+      // A section's own defaults are its keys' defaults, listed in the full reference.
+      .map(([key, type, dflt, meaning]) => [
+        key ?? "",
+        type ?? "",
+        dflt === "(defaults below)" ? "(per key)" : (dflt ?? ""),
+        meaning ?? "",
+      ]),
+  );
+}
+
+function allRows(): string[][] {
   const json = z.toJSONSchema(rootSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const out: string[][] = [];
   for (const [name, section] of Object.entries(json.properties ?? {})) {
@@ -75,29 +97,38 @@ export function configReference(): string {
   for (const [name, secret] of Object.entries(SECRET_CONFIG_KEYS)) {
     out.push([`\`${name}\``, "secret string", "—", cell(secret.description)]);
   }
+  return out;
+}
+
+function table(out: string[][]): string {
   const header = ["Key", "Type", "Default", "Meaning"];
   return [header, header.map(() => "---"), ...out].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
-/** README.md with the reference block replaced by `table`. */
-export function withReference(readme: string, table: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
+/** A document with its reference block replaced by `table`. */
+export function withReference(doc: string, table: string): string {
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`no ${BEGIN} ... ${END} block`);
   // Prettier would realign the table and the check would never match; the block is generated, so it is left alone.
-  return `${readme.slice(0, start + BEGIN.length)}\n<!-- prettier-ignore-start -->\n${table}\n<!-- prettier-ignore-end -->\n${readme.slice(end)}`;
+  return `${doc.slice(0, start + BEGIN.length)}\n<!-- prettier-ignore-start -->\n${table}\n<!-- prettier-ignore-end -->\n${doc.slice(end)}`;
 }
 
 if (require.main === module) {
-  const readme = fs.readFileSync(README, "utf8");
-  const updated = withReference(readme, configReference());
-  if (process.argv.includes("--check")) {
-    if (updated !== readme) {
-      console.error("README.md's configuration reference is out of date: run npm run docs:config");
-      process.exit(1);
-    }
-  } else {
-    fs.writeFileSync(README, updated);
-    console.log("README.md: configuration reference regenerated");
+  const stale: string[] = [];
+  for (const [file, generated] of [
+    [README, configSummary()],
+    [FULL_REFERENCE, configReference()],
+  ] as const) {
+    const doc = fs.readFileSync(file, "utf8");
+    const updated = withReference(doc, generated);
+    if (updated === doc) continue;
+    stale.push(path.relative(process.cwd(), file));
+    if (!process.argv.includes("--check")) fs.writeFileSync(file, updated);
   }
+  if (process.argv.includes("--check") && stale.length > 0) {
+    console.error(`configuration reference out of date in ${stale.join(", ")}: run npm run docs:config`);
+    process.exit(1);
+  }
+  console.log(stale.length > 0 ? `regenerated: ${stale.join(", ")}` : "configuration reference up to date");
 }
