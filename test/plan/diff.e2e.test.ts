@@ -49,7 +49,7 @@ test("shows the one-line config change as exactly that change: one field of the 
   expect(diffSection(second.stdout)).toEqual([
     "Diff against the plan in " + path.relative(ROOT, out) + " (the previous plan):",
     "  ~  kubernetes:helm.sh/v3:Release: (update)",
-    expect.stringMatching(/^ {8}\[urn=urn:pulumi:prod::aks-mesh::.*Release::istio-istiod\]$/),
+    expect.stringMatching(/^ {8}\[urn=urn:pulumi:prod::aks-mesh::.*IstiodRevision\$kubernetes:helm\.sh\/v3:Release::istio-istiod-1-23-4\]$/),
     `      ~ values.global.proxy.resources.limits.memory: "${before}" => "${after}"`,
     expect.stringMatching(/^ {2}Resources: 1 to update, \d+ unchanged$/),
     "  Policy violations: no new or resolved violations",

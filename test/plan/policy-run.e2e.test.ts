@@ -79,7 +79,7 @@ describe("prod with the sidecar memory limit raised to 2Gi", () => {
       (v) => v.policy === "proxy-memory-limit-within-max" && v.enforcementLevel === "mandatory",
     );
     expect(found).toHaveLength(1);
-    expect(found[0]?.urn).toMatch(/IstioControlPlane\$kubernetes:helm\.sh\/v3:Release::\S*istiod/);
+    expect(found[0]?.urn).toMatch(/IstioControlPlane\$aks-mesh:istio:IstiodRevision\$kubernetes:helm\.sh\/v3:Release::istio-istiod-1-23-4$/);
     expect(found[0]?.message).toMatch(/2Gi/);
     expect(found[0]?.message).toContain("aks-mesh:istio.proxy.resources");
   });
