@@ -2,7 +2,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { Why } from "../lib/why";
 import { at, fullName, knownItems, list, num, UNKNOWN } from "../lib";
-
 import { virtualService } from "../lib/virtual-services";
 
 export const virtualServiceRouteWeightsSumTo100: ResourceValidationPolicy & Why = {

@@ -22,7 +22,6 @@ import {
   UNKNOWN,
   type Unknown,
 } from "../lib";
-
 import { strings } from "../lib/virtual-services";
 
 /** kubernetes Gateway API: the label istiod puts on the pods it deploys for a Gateway. */

@@ -21,7 +21,6 @@ import {
   UNKNOWN,
   type Unknown,
 } from "../lib";
-
 import {
   isInternalGatewayReference,
   MESH_GATEWAY,

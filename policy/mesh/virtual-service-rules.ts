@@ -23,7 +23,6 @@ import {
   stringMap,
   UNKNOWN,
 } from "../lib";
-
 import { MESH_GATEWAY, strings, virtualService, vsGateways } from "../lib/virtual-services";
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import {
   type Unknown,
   podTemplates,
 } from "../lib";
-
 import { declaredNamespaces, gatewayNamespaces, installedInjectors, podInjected } from "../lib/injection";
 
 // ---------------------------------------------------------------------------------------------------------------

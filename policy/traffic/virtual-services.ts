@@ -16,7 +16,6 @@ import {
   str,
   UNKNOWN,
 } from "../lib";
-
 import { MESH_GATEWAY, strings, virtualService, vsGateways } from "../lib/virtual-services";
 
 export const virtualServiceGatewayHostUnique: StackValidationPolicy & Why = {
