@@ -1,27 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Resources } from "../../config";
 import { COMPONENT_TYPES } from "../../policy/contract";
-import { GatewayWorkload } from "../shared/gateway-workload";
+import { GatewayWorkload, type GatewayWorkloadArgs } from "../shared/gateway-workload";
 
 /** AKS annotations that bind a LoadBalancer Service to an existing public IP (spec.loadBalancerIP is deprecated). */
 export const AZURE_PIP_NAME = "service.beta.kubernetes.io/azure-pip-name";
 export const AZURE_LB_RESOURCE_GROUP = "service.beta.kubernetes.io/azure-load-balancer-resource-group";
 
-export interface IngressGatewayArgs {
-  /** Namespace of the gateway (config ingressGateway.namespace). */
-  namespace: string;
-  /** Create the namespace; false for the control-plane namespace, which the base release creates. */
-  createNamespace: boolean;
-  /** Name of the Deployment/Service/ServiceAccount (config ingressGateway.name). */
-  name: string;
-  /** Control-plane revision (or tag) whose injector fills in the proxy (label istio.io/rev). */
-  revision: string;
-  /** HorizontalPodAutoscaler settings (config ingressGateway.autoscaling). */
-  autoscaling: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number };
-  /** PodDisruptionBudget minAvailable (config ingressGateway.podDisruptionBudget); none when undefined. */
-  podDisruptionBudget?: { minAvailable: number };
-  /** Envoy resources (config ingressGateway.resources). */
-  resources: Resources;
+/** A gateway workload's settings (config ingressGateway, the injection revision, istiod), plus the static IP. */
+export interface IngressGatewayArgs extends Omit<GatewayWorkloadArgs, "service"> {
   /** Service externalTrafficPolicy (config ingressGateway.externalTrafficPolicy). */
   externalTrafficPolicy: "Local" | "Cluster";
   /** Load balancer source ranges (config ingressGateway.loadBalancerSourceRanges). */
@@ -30,8 +16,6 @@ export interface IngressGatewayArgs {
   staticIp: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> };
   /** The IP and its role assignment: the Service is created after them and so deleted before them. */
   ipResources: pulumi.Resource[];
-  /** The control plane: pods are created only once istiod's injection webhook answers. */
-  controlPlane: pulumi.Resource[];
 }
 
 /**
@@ -40,27 +24,21 @@ export interface IngressGatewayArgs {
  */
 export class IngressGateway extends GatewayWorkload {
   constructor(name: string, args: IngressGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { externalTrafficPolicy, loadBalancerSourceRanges, staticIp, ipResources, ...workload } = args;
     super(
       COMPONENT_TYPES.ingressGateway,
       "ingress-gateway",
       name,
       {
-        namespace: args.namespace,
-        createNamespace: args.createNamespace,
-        name: args.name,
-        revision: args.revision,
-        autoscaling: args.autoscaling,
-        ...(args.podDisruptionBudget ? { podDisruptionBudget: args.podDisruptionBudget } : {}),
-        resources: args.resources,
-        controlPlane: args.controlPlane,
+        ...workload,
         service: {
           type: "LoadBalancer",
           annotations: {
-            [AZURE_PIP_NAME]: args.staticIp.name,
-            [AZURE_LB_RESOURCE_GROUP]: args.staticIp.resourceGroupName,
+            [AZURE_PIP_NAME]: staticIp.name,
+            [AZURE_LB_RESOURCE_GROUP]: staticIp.resourceGroupName,
           },
-          externalTrafficPolicy: args.externalTrafficPolicy,
-          loadBalancerSourceRanges: args.loadBalancerSourceRanges,
+          externalTrafficPolicy,
+          loadBalancerSourceRanges,
           ports: [
             { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
             { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
@@ -68,7 +46,7 @@ export class IngressGateway extends GatewayWorkload {
           ],
           // Depending on the IP (and its role assignment) orders the Service's creation after them and its deletion
           // before them: Azure refuses to delete an IP a load balancer still holds.
-          dependsOn: args.ipResources,
+          dependsOn: ipResources,
         },
       },
       opts,
