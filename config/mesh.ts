@@ -112,6 +112,12 @@ export const serviceDeclaration = z
       )
       .min(1, "must list at least one port")
       .describe("The Service's ports and their protocols."),
+    replicas: z
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("Pods you expect it to run (footprint report; default: an estimate of 2)."),
     versions: z
       .array(labelValue)
       .default([])
@@ -230,6 +236,8 @@ export interface GraphService {
   readonly namespace: string;
   readonly ports: readonly ServicePort[];
   readonly versions: readonly string[];
+  /** Pods it is expected to run, when the stack declares it (services.<name>.replicas). */
+  readonly replicas?: number;
   readonly callers: Callers;
   /** The services it may call: those that list it, or its namespace, among their callers. */
   readonly calls: readonly string[];
@@ -293,6 +301,7 @@ export function resolveGraph(root: MeshInput): ServiceGraph {
       namespace: s.namespace,
       ports: s.ports,
       versions: s.versions,
+      ...(s.replicas !== undefined ? { replicas: s.replicas } : {}),
       callers: {
         services: s.callers.services,
         namespaces: s.callers.namespaces,

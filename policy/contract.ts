@@ -22,6 +22,13 @@ export const CLUSTER_KUBERNETES_VERSION_OUTPUT = "kubernetesVersion";
  */
 export const CLUSTER_NODE_POOL_OUTPUT = "nodePool";
 
+/**
+ * The output the mesh area's component (aks-mesh:mesh:Mesh) registers with the application services of the graph (aks-mesh:services):
+ * `[{ name, namespace, replicas }]`, `replicas` null when the stack does not declare it. The footprint report counts
+ * their sidecars.
+ */
+export const MESH_SERVICES_OUTPUT = "services";
+
 /** The environments a stack declares with config `aks-mesh:environment`; each runs policy/<environment>.json. */
 export const ENVIRONMENTS = ["production", "development"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MeshConfig } from "../../config";
+import { MESH_SERVICES_OUTPUT } from "../../policy/contract";
 import type { ClusterHandle } from "../cluster";
 import type { ControlPlaneHandle } from "../istio/handle";
 import { istioObject } from "../shared";
@@ -65,6 +66,15 @@ export class Mesh extends pulumi.ComponentResource {
     }
     const enrolled = this.namespaces.resources;
     this.handle = { namespaceReady: (ns) => (enrolled[ns] ? [enrolled[ns]] : []) };
-    this.registerOutputs({ namespaces: this.namespaces.names, sidecars: Object.keys(this.sidecars) });
+    this.registerOutputs({
+      namespaces: this.namespaces.names,
+      sidecars: Object.keys(this.sidecars),
+      // For the footprint report (policy/proxy/footprint.ts): the services whose pods carry sidecars.
+      [MESH_SERVICES_OUTPUT]: Object.values(config.mesh.graph.services).map((s) => ({
+        name: s.name,
+        namespace: s.namespace,
+        replicas: s.replicas ?? null,
+      })),
+    });
   }
 }

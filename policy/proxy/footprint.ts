@@ -8,6 +8,7 @@ import {
   CLUSTER_NODE_POOL_OUTPUT,
   CLUSTER_TYPES,
   INJECT_TEMPLATES_ANNOTATION,
+  MESH_SERVICES_OUTPUT,
   REVISION_LABEL,
 } from "../contract";
 import {
@@ -191,6 +192,25 @@ function injectedNamespaces(objects: KubeObject[]): string[] {
     .sort();
 }
 
+/** The application services the mesh area registers (aks-mesh:services); undefined when no component does. */
+function graphServices(
+  resources: FootprintResource[],
+): { name: string; namespace: string; replicas?: number }[] | undefined {
+  for (const r of resources) {
+    if (!r.type.startsWith("aks-mesh:")) continue;
+    const list = at(plain(r.props), MESH_SERVICES_OUTPUT);
+    if (!Array.isArray(list)) continue;
+    return list.flatMap((item) => {
+      const name = str(at(item, "name"));
+      const namespace = str(at(item, "namespace"));
+      const replicas = int(at(item, "replicas"));
+      if (typeof name !== "string" || typeof namespace !== "string") return [];
+      return [{ name, namespace, ...(replicas !== undefined ? { replicas } : {}) }];
+    });
+  }
+  return undefined;
+}
+
 /** The services VirtualServices route to, by namespace ("name.ns.svc.cluster.local", or a short name in the VS's own). */
 function routedServices(objects: KubeObject[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -278,23 +298,36 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
     ),
   );
   const namespaces = injectedNamespaces(objects).filter((ns) => !addonNamespaces.has(ns));
-  const routed = routedServices(objects);
-  const services = namespaces.flatMap((ns) => {
-    const names = [...(routed.get(ns) ?? [])].sort();
-    return names.length > 0 ? names.map((n) => `${ns}/${n}`) : [`${ns}/(one workload)`];
+  const declared = graphServices(resources);
+  const routed = declared ? undefined : routedServices(objects);
+  const services: { label: string; replicas: number; declared: boolean }[] = namespaces.flatMap((ns) => {
+    const inNamespace = declared
+      ? declared.filter((d) => d.namespace === ns)
+      : [...(routed?.get(ns) ?? [])].map((name) => ({ name, namespace: ns, replicas: undefined }));
+    if (inNamespace.length === 0)
+      return [{ label: `${ns}/(one workload)`, replicas: DEFAULT_SERVICE_REPLICAS, declared: false }];
+    return inNamespace
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((d) => ({
+        label: `${ns}/${d.name}`,
+        replicas: d.replicas ?? DEFAULT_SERVICE_REPLICAS,
+        declared: d.replicas !== undefined,
+      }));
   });
   const istiod = releases.find((r) => r.chart === "istiod" && isIstioRelease(r) === true);
   if (istiod && services.length > 0) {
     const given = at(istiod.values, "global", "proxy", "resources");
     const s = sized(withDefaults(given, ISTIO_PROXY_DEFAULT));
-    const n = services.length * DEFAULT_SERVICE_REPLICAS;
+    const n = services.reduce((total, x) => total + x.replicas, 0);
     items.push({
       kind: "sidecars",
       name: "sidecars of application workloads",
       envoy: true,
       ...s,
       replicas: { min: n, max: n },
-      replicasFrom: `${services.length} services x ${DEFAULT_SERVICE_REPLICAS} replicas (estimate): ${services.join(", ")}`,
+      replicasFrom:
+        `${services.length} services (${declared ? "aks-mesh:services" : "routed to by the VirtualServices"}): ` +
+        services.map((x) => `${x.label} x${x.replicas}${x.declared ? "" : " (estimate)"}`).join(", "),
       sizedBy: isObject(given)
         ? "istiod release values global.proxy.resources"
         : "Istio's default global.proxy.resources (istiod values.yaml)",
@@ -381,9 +414,10 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
     mesh: { min: sum(items, "min"), max: sum(items, "max") },
   };
   const sidecarEstimate =
-    `${DEFAULT_SERVICE_REPLICAS} replicas per application service (an estimate: the plan does not see the ` +
-    "applications' Deployments); services are those the VirtualServices route to in application namespaces with " +
-    "injection on (not the gateway's or the addons' namespace), one workload for such a namespace with no route";
+    "the plan does not see the applications' Deployments: each service of aks-mesh:services in an application " +
+    `namespace with injection on counts its declared replicas (services.<name>.replicas), else ${DEFAULT_SERVICE_REPLICAS} ` +
+    "(an estimate); a stack without the graph counts the services its VirtualServices route to; a namespace with no " +
+    "service counts one workload";
   if (typeof pool === "string") return { items, totals, nodePool: { unknown: pool }, sidecarEstimate };
   const alloc = allocatable(pool);
   if (typeof alloc === "string") return { items, totals, nodePool: { unknown: alloc }, sidecarEstimate };

@@ -1,7 +1,12 @@
 // The mesh footprint (policy/proxy/footprint.ts), the node pool's allocatable as AKS reserves it
 // (policy/lib/node-pool.ts, learn.microsoft.com/azure/aks/node-resource-reservations), and the policy capping the
 // Envoy proxies' share of it.
-import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_NODE_POOL_OUTPUT, CLUSTER_TYPES } from "../../../policy/contract";
+import {
+  CLUSTER_KUBERNETES_VERSION_OUTPUT,
+  CLUSTER_NODE_POOL_OUTPUT,
+  CLUSTER_TYPES,
+  MESH_SERVICES_OUTPUT,
+} from "../../../policy/contract";
 import { allocatable } from "../../../policy/lib/node-pool";
 import { meshFootprint } from "../../../policy/proxy/footprint";
 import { meshFootprintWithinNodeShare } from "../../../policy/proxy/footprint-share";
@@ -112,12 +117,33 @@ describe("meshFootprint", () => {
     const f = meshFootprint(asResources(mesh(SIDECAR_1GI)));
     const byKind = Object.fromEntries(f.items.map((i) => [i.kind, i]));
     expect(byKind.sidecars?.replicas).toEqual({ min: 4, max: 4 });
-    expect(byKind.sidecars?.replicasFrom).toMatch(/shop\/api, shop\/web/);
+    expect(byKind.sidecars?.replicasFrom).toMatch(
+      /routed to by the VirtualServices\): shop\/api x2 \(estimate\), shop\/web x2/,
+    );
     expect(byKind.gateway?.replicas).toEqual({ min: 2, max: 6 });
     expect(byKind.istiod?.replicas).toEqual({ min: 2, max: 5 });
     expect(byKind.istiod?.requests).toEqual({ cpuMillis: 500, memoryMiB: 2048 });
     // Envoy at max: 4 sidecars x 100m/128Mi + 6 gateways x 500m/512Mi.
     expect(f.totals.envoy.max.requests).toEqual({ cpuMillis: 4 * 100 + 6 * 500, memoryMiB: 4 * 128 + 6 * 512 });
+  });
+
+  test("counts the services of aks-mesh:services with their declared replicas, the others at the estimate", () => {
+    const graph: Fixture = {
+      type: "aks-mesh:istio:MeshNamespaces",
+      name: "mesh-namespaces",
+      props: {
+        [MESH_SERVICES_OUTPUT]: [
+          { name: "api", namespace: "shop", replicas: 5 },
+          { name: "worker", namespace: "shop", replicas: null },
+          { name: "legacy", namespace: "outside", replicas: 3 },
+        ],
+      },
+    };
+    const f = meshFootprint(asResources([...mesh(SIDECAR_1GI), graph]));
+    const sidecars = f.items.find((i) => i.kind === "sidecars");
+    // "outside" has no injection label: its pods run without sidecars.
+    expect(sidecars?.replicas).toEqual({ min: 7, max: 7 });
+    expect(sidecars?.replicasFrom).toMatch(/aks-mesh:services\): shop\/api x5, shop\/worker x2 \(estimate\)$/);
   });
 
   test("says the node pool is unknown instead of guessing a share", () => {
