@@ -34,6 +34,8 @@ export class Mesh extends pulumi.ComponentResource {
   readonly sidecars: Record<string, k8s.apiextensions.CustomResource> = {};
   /** What other areas need of this one. */
   readonly handle: MeshHandle;
+  /** The application services and their declared replicas (null: not declared), for the footprint report. */
+  readonly services: { name: string; namespace: string; replicas: number | null }[];
 
   constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:mesh:Mesh", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
@@ -66,15 +68,16 @@ export class Mesh extends pulumi.ComponentResource {
     }
     const enrolled = this.namespaces.resources;
     this.handle = { namespaceReady: (ns) => (enrolled[ns] ? [enrolled[ns]] : []) };
+    this.services = Object.values(config.mesh.graph.services).map((s) => ({
+      name: s.name,
+      namespace: s.namespace,
+      replicas: s.replicas ?? null,
+    }));
     this.registerOutputs({
       namespaces: this.namespaces.names,
       sidecars: Object.keys(this.sidecars),
-      // For the footprint report (policy/proxy/footprint.ts): the services whose pods carry sidecars.
-      [MESH_SERVICES_OUTPUT]: Object.values(config.mesh.graph.services).map((s) => ({
-        name: s.name,
-        namespace: s.namespace,
-        replicas: s.replicas ?? null,
-      })),
+      // Read by the footprint report and its policy (policy/proxy/footprint.ts) as the pack sees this component.
+      [MESH_SERVICES_OUTPUT]: this.services,
     });
   }
 }

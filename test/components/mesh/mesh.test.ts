@@ -30,19 +30,34 @@ const base = {
   "aks-mesh:outsideMeshNamespaces": JSON.stringify([{ name: "old", reason: "not ready for a sidecar" }]),
 };
 
-async function meshOf(raw: Record<string, string>): Promise<Harness> {
+async function meshOf(raw: Record<string, string>, seen?: (m: { services: unknown }) => void): Promise<Harness> {
   const h = await mockRuntime();
   const { Mesh } = await import("../../../components/mesh");
   const { testCluster, testControlPlane } = await import("../../support/handles");
   // Stands for istiod's release: what "after istiod" waits for.
   const ready = [new k8s.core.v1.ConfigMap("istiod-ready", {})];
-  new Mesh("mesh", {
+  const mesh = new Mesh("mesh", {
     config: parseConfig(raw, { project: "aks-mesh", stack: "test" }),
     handles: { cluster: testCluster(), controlPlane: testControlPlane({ namespace: "mesh-root", ready }) },
   });
+  seen?.(mesh);
   await h.settle();
   return h;
 }
+
+test("hands the footprint report every service of the graph with its declared replicas", async () => {
+  const services = JSON.parse(base["aks-mesh:services"]) as Record<string, Record<string, unknown>>;
+  const raw = { ...base, "aks-mesh:services": JSON.stringify({ ...services, api: { ...services.api, replicas: 4 } }) };
+  let found: unknown;
+  await meshOf(raw, (m) => (found = m.services));
+  expect(found).toEqual(
+    expect.arrayContaining([
+      { name: "web", namespace: "front", replicas: null },
+      { name: "api", namespace: "back", replicas: 4 },
+      { name: "legacy", namespace: "old", replicas: null },
+    ]),
+  );
+});
 
 const SIDECAR = "kubernetes:networking.istio.io/v1:Sidecar";
 
