@@ -11,6 +11,8 @@ interface Plan {
   cli: CliResult;
   resources: Planned[];
   manifests: Record<string, unknown>[];
+  /** mesh.mmd, "" when the plan did not write it. */
+  diagram: string;
   raw: string;
 }
 
@@ -27,8 +29,10 @@ beforeAll(async () => {
       const rawManifests = fs.existsSync(path.join(out, "manifests.yaml"))
         ? fs.readFileSync(path.join(out, "manifests.yaml"), "utf8")
         : "";
+      const diagram = path.join(out, "mesh.mmd");
       plans[stack] = {
         cli,
+        diagram: fs.existsSync(diagram) ? fs.readFileSync(diagram, "utf8") : "",
         resources: JSON.parse(rawResources) as Planned[],
         manifests: YAML.parseAllDocuments(rawManifests).map((d) => d.toJS() as Record<string, unknown>),
         raw: rawResources + rawManifests + cli.stdout + cli.stderr,
@@ -64,6 +68,16 @@ describe.each(["dev", "prod"])("the %s plan", (stack) => {
       expect(Array.isArray(r.aliases)).toBe(true);
       expect(typeof r.protect).toBe("boolean");
     }
+  });
+
+  test("writes mesh.mmd: each public host's routes to the services of the stack's graph", () => {
+    const { diagram } = plan(stack);
+    expect(diagram).toMatch(/^flowchart LR$/m);
+    const routes = [...diagram.matchAll(/^ {2}host\d+ -->\|"([^"]+)"\| svc\d+$/gm)].map((m) => m[1]);
+    const declared = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config: { "aks-mesh:ingress": { hosts: { routes: unknown[] }[] } };
+    };
+    expect(routes).toHaveLength(declared.config["aks-mesh:ingress"].hosts.flatMap((h) => h.routes).length);
   });
 
   test("names parents and dependencies by URNs of resources in the plan", () => {

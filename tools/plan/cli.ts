@@ -22,6 +22,7 @@ import { importLine, parseAzureCapture } from "./azure-import";
 import { footprintJson, footprintLines, planFootprint } from "./footprint";
 import { kubernetesManifests, manifestsYaml, type PlannedResource, plannedResources } from "./contract";
 import { diffLines, diffPlans, type Plan, type PlannedViolation } from "./diff";
+import { meshDiagramOf } from "./mesh-diagram";
 import { LiveExportError, liveInventory, liveJson, liveLines, readLiveExport } from "./live";
 import {
   analyzedCount,
@@ -147,7 +148,7 @@ function phase(name: string, detail: string): void {
 }
 
 /** What a plan writes into its folder (contract.ts); a run that fails leaves none of them behind. */
-const PLAN_FILES = ["resources.json", "manifests.yaml", "footprint.json", "policy.json", "live.json"];
+const PLAN_FILES = ["resources.json", "manifests.yaml", "footprint.json", "mesh.mmd", "policy.json", "live.json"];
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -251,6 +252,7 @@ async function main(): Promise<number> {
   fs.writeFileSync(path.join(out, "manifests.yaml"), manifestsYaml(manifests));
   const footprint = planFootprint(run.resources, run.engine);
   fs.writeFileSync(path.join(out, "footprint.json"), footprintJson(footprint));
+  fs.writeFileSync(path.join(out, "mesh.mmd"), meshDiagramOf(run.stack));
   const liveSource = args.live ? path.relative(process.cwd(), path.resolve(args.live)) || args.live : "";
   const inventory = live ? liveInventory(resources, live) : undefined;
   if (inventory) fs.writeFileSync(path.join(out, "live.json"), liveJson(inventory, liveSource));
@@ -325,7 +327,7 @@ async function main(): Promise<number> {
       if (!previous.comparesViolations) lines.push(`  (no policy.json in ${against}: policy violations not compared)`);
     }
   }
-  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml, footprint.json${inventory ? ", live.json" : ""} and policy.json`);
+  lines.push("", `Wrote ${path.relative(process.cwd(), out) || "."}/resources.json, manifests.yaml, footprint.json, mesh.mmd${inventory ? ", live.json" : ""} and policy.json`);
   console.log(lines.join("\n"));
 
   const mandatory = countByLevel(policy.violations).mandatory ?? 0;

@@ -1,6 +1,7 @@
 // The offline plan's file formats. They are a contract read by outside checks: change them only additively.
 //   resources.json  [{urn, type, name, parent, dependsOn, protect, aliases, inputs, importId?, simulated?}], secrets as "[secret]"
 //   manifests.yaml  every Kubernetes object the program declares directly, one YAML document each
+//   mesh.mmd        a Mermaid flowchart of the service graph and its public routes (components/mesh/diagram.ts)
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import type { RecordedResource } from "./monitor";
