@@ -42,12 +42,15 @@ export const clusterSection = z
         vmSize: z
           .string()
           .regex(/^Standard_[A-Za-z0-9_]+$/, 'must be an Azure VM size such as "Standard_D4s_v5"')
-          .describe("VM size."),
+          .describe('VM size of its nodes, e.g. "Standard_D4s_v5".'),
         count: z.int().min(1).max(1000).describe("Nodes (autoscaled: the count you plan for)."),
-        maxPods: z.int().min(10).max(250).describe("Max pods per node."),
+        maxPods: z.int().min(10).max(250).describe("Max pods per node (maxPods); AKS 1.29+ reserves memory by it."),
       })
       .optional()
-      .describe("An existing cluster's node pool (az aks nodepool list), for the footprint report."),
+      .describe(
+        "An existing cluster's node pool (az aks nodepool list), for the footprint report's allocatable estimate; " +
+          "without it the report says the pool is unknown. A created cluster's is cluster.create.",
+      ),
     create: z
       .strictObject({
         location: z
