@@ -1,5 +1,5 @@
 // npm run plan -- <stack> [--out DIR] [--config FILE] [--azure FILE] [--policy-pack DIR] [--policy-pack-config FILE]
-//   [--diff [DIR]] [--live FILE] [--cluster-version V]
+//   [--diff [DIR]] [--live FILE] [--cluster-version V] [--upgrade-to X.Y.Z]
 // The offline counterpart of `pulumi preview --policy-pack policy --policy-pack-config policy/<environment>.json`:
 //   1. the main pass runs the program for Pulumi.<stack>.yaml under the mock runtime, in this process, against the
 //      simulated world, and writes DIR (default plan/<stack>)/resources.json and manifests.yaml (see contract.ts);
@@ -13,6 +13,8 @@
 // tools/plan is the simulated `pulumi up`/`pulumi preview`; serving the pack is the policy host's (tools/policy-host,
 // reached through its index.ts only; test/policy-host/fence.test.ts). A new area of the program adds nothing here
 // except, when it reads something from Azure or the cluster, the simulated world's answer in world.ts.
+// With --upgrade-to it only prints the hop plan from the stack's Istio and Kubernetes to that Istio (upgrade.ts) and
+// writes no plan files: exit 0 with the steps, 2 when no path exists.
 // Exit 0 on success, 1 when the program, the preview pass or the policy pack fails, a mandatory policy is violated or
 // an adopted Azure resource would be changed right after its import (azure-import.ts), 2 on bad usage or
 // configuration (stack file, stack config, policy config, live export).
@@ -43,6 +45,7 @@ import { PREVIEW_WORKER, type PreviewInput } from "./preview-worker";
 import { ProgramError, runProgram } from "./run";
 import { readStackConfig, StackFileError } from "./stack-config";
 import { componentTree, countsByType, outputLines, resourceCounts, simulatedLines } from "./summary";
+import { today, upgradeReport } from "./upgrade";
 import { SIMULATED_KUBERNETES_VERSION } from "./world";
 
 const USAGE = `usage: npm run plan -- <stack> [options]
@@ -56,7 +59,8 @@ const USAGE = `usage: npm run plan -- <stack> [options]
   --timeout-factor N         multiply the deadlines (pack start 90 s, pack call 60 s, preview pass 180 s) by N, e.g. on a busy machine
   --live FILE                the cluster's Istio objects (kubectl get ... -A -o yaml): checked against, listed in live.json
   --cluster-version X.Y.Z    Kubernetes version the simulated existing cluster reports (default ${SIMULATED_KUBERNETES_VERSION};
-                             yours: az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv)`;
+                             yours: az aks show -g <group> -n <cluster> --query currentKubernetesVersion -o tsv)
+  --upgrade-to X.Y.Z         print the hop plan from the stack's Istio and Kubernetes to Istio X.Y.Z (no plan files)`;
 
 interface Args {
   stack: string;
@@ -70,6 +74,7 @@ interface Args {
   timeoutFactor?: string;
   live?: string;
   clusterVersion?: string;
+  upgradeTo?: string;
 }
 
 const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
@@ -81,6 +86,7 @@ const OPTIONS: Record<string, keyof Omit<Args, "stack">> = {
   "--live": "live",
   "--cluster-version": "clusterVersion",
   "--timeout-factor": "timeoutFactor",
+  "--upgrade-to": "upgradeTo",
 };
 
 /** How many arguments from `rest` on are positional (the stack), skipping the values of options. */
@@ -120,6 +126,9 @@ function parseArgs(argv: string[]): Args | string {
   if (opts.clusterVersion !== undefined && !/^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(opts.clusterVersion)) {
     return `--cluster-version must be a Kubernetes version such as 1.32.7 (got ${opts.clusterVersion})`;
   }
+  if (opts.upgradeTo !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+$/.test(opts.upgradeTo)) {
+    return `--upgrade-to must be an Istio version such as 1.30.3 (got ${opts.upgradeTo})`;
+  }
   return stack ? { ...opts, stack } : "name a stack, e.g. dev or prod";
 }
 
@@ -157,6 +166,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const root = path.resolve(__dirname, "..", "..");
+  if (args.upgradeTo) return printUpgrade(root, args, args.upgradeTo);
   const out = path.resolve(args.out ?? path.join(root, "plan", args.stack));
   const packDir = path.resolve(args.policyPack ?? path.join(root, "policy"));
   const factor = Number(args.timeoutFactor ?? 1);
@@ -342,6 +352,22 @@ async function main(): Promise<number> {
     );
   }
   return mandatory > 0 || changing.length > 0 ? 1 : 0;
+}
+
+/** --upgrade-to: the hop plan only; the plan folder is left as it is. */
+function printUpgrade(root: string, args: Args, to: string): number {
+  let stack;
+  try {
+    stack = readStackConfig(root, args.stack, args.config);
+  } catch (err) {
+    if (!(err instanceof StackFileError)) throw err;
+    console.error(`plan: ${err.message}`);
+    return 2;
+  }
+  const report = upgradeReport(stack, args.config ?? `Pulumi.${args.stack}.yaml`, to, today(), args.clusterVersion);
+  console.log(report.lines.slice(0, report.code === 0 ? undefined : -1).join("\n"));
+  if (report.code !== 0) console.error(report.lines[report.lines.length - 1]);
+  return report.code;
 }
 
 // Interrupted: exiting lets the policy host (tools/policy-host/children.ts) end the preview pass and the policy pack.
