@@ -43,7 +43,7 @@ export function upgradeReport(stack: StackConfig, file: string, to: string, toda
   const k8sSource = created
     ? `${stack.project}:cluster.create.kubernetesVersion`
     : clusterVersion
-      ? "the cluster read (--cluster-version)"
+      ? "the cluster read, --cluster-version"
       : `the simulated cluster read; yours: --cluster-version "$(az aks show -g ${c.resourceGroup} -n ${c.name} --query currentKubernetesVersion -o tsv)"`;
   const target: UpgradeCluster = created ? { mode: "create" } : { mode: "existing", resourceGroup: c.resourceGroup, name: c.name };
   const from = { istio: istio.data.version, kubernetes };
@@ -72,7 +72,7 @@ function stepLines(step: UpgradeStep, n: number): string[] {
   const title =
     step.kind === "istio"
       ? `${n}. Istio ${step.from} -> ${step.to} (${step.minors === 0 ? "patch" : `${step.minors} minor${step.minors > 1 ? "s" : ""}`}, canary revision ${step.toRevision}) on Kubernetes ${step.after.kubernetes}`
-      : `${n}. Kubernetes ${step.from} -> ${step.to} under Istio ${step.after.istio}${step.offer ? ` (AKS: ${step.offer.plan === "KubernetesOfficial" ? "standard" : "LTS only"} support until ${step.offer.until})` : ""}`;
+      : `${n}. Kubernetes ${step.from} -> ${step.to} under Istio ${step.after.istio}${step.offer ? ` (AKS: ${step.offer.plan === "KubernetesOfficial" ? "standard support" : "LTS only,"} until ${step.offer.until})` : ""}`;
   return [
     title,
     ...step.change.map((c) => `   change:   ${c}`),
