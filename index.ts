@@ -8,6 +8,7 @@ import { Ingress } from "./components/ingress";
 import { IstioControlPlane } from "./components/istio";
 import { Mesh } from "./components/mesh";
 import { Observability } from "./components/observability";
+import { Traffic } from "./components/traffic";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
 /** Stack outputs: what operators need after `pulumi up`. */
@@ -37,6 +38,7 @@ export = (): StackOutputs => {
   const cluster = clusterArea("cluster", { config });
   const controlPlane = new IstioControlPlane("istio", { config, handles: { cluster } });
   const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
+  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh } });
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
   const observability = Observability.ifEnabled("observability", {
     config,

@@ -9,9 +9,18 @@ import { ingressArea } from "./ingress";
 import { istioArea } from "./istio";
 import { meshArea } from "./mesh";
 import { observabilityArea } from "./observability";
+import { trafficArea } from "./traffic";
 
 /** Every area, in the order they apply (the README's configuration reference lists their keys in this order). */
-export const AREAS = [environmentArea, clusterArea, istioArea, ingressArea, meshArea, observabilityArea] as const;
+export const AREAS = [
+  environmentArea,
+  clusterArea,
+  istioArea,
+  ingressArea,
+  meshArea,
+  trafficArea,
+  observabilityArea,
+] as const;
 
 type Area = (typeof AREAS)[number];
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -1,0 +1,2 @@
+export { destinationRuleSpec, type DestinationRuleSpec } from "./destination-rule";
+export { Traffic, type TrafficArgs } from "./traffic";
