@@ -31,6 +31,7 @@ export const PRODUCTION_FLOOR: readonly string[] = [
   "retry-per-try-timeout-within-route-timeout",
   "virtualservice-gateway-host-unique",
   "virtualservice-route-weights-sum-to-100",
+  "max-ejection-percent-within-cap",
   "enforce-sidecar-injection-namespace",
   "prevent-disabling-injection-pods",
   "asm-ingressgateway-label",

@@ -1,6 +1,7 @@
-// traffic: how requests are routed — VirtualService hosts, retries and timeouts. Later, the per-service
-// DestinationRules and VirtualServices derived from the service graph (config aks-mesh:services) get their checks here.
+// traffic: how requests are routed — VirtualService hosts, retries and timeouts — and the circuit breakers of the
+// per-service DestinationRules (config aks-mesh:traffic) that those retries lean on.
 import type { AreaPolicy } from "../lib/why";
+import { maxEjectionPercentWithinCap, retriesRequireOutlierDetection } from "./destination-rules";
 import {
   restrictVirtualServiceWildcard,
   retryPerTryTimeoutWithinRouteTimeout,
@@ -11,4 +12,6 @@ export const trafficPolicies: AreaPolicy[] = [
   virtualServiceGatewayHostUnique,
   retryPerTryTimeoutWithinRouteTimeout,
   restrictVirtualServiceWildcard,
+  maxEjectionPercentWithinCap,
+  retriesRequireOutlierDetection,
 ];
