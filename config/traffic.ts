@@ -16,7 +16,8 @@ import { closest } from "./suggest";
 export const istioDuration = z
   .string()
   .regex(/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/, 'must be a duration such as "500ms", "30s" or "5m"')
-  .refine((d) => (durationMs(d) ?? 0) >= 1, "must be at least 1ms (Istio's CRD refuses shorter durations)");
+  // Not a duration at all: the regex above already said so.
+  .refine((d) => (durationMs(d) ?? 1) >= 1, "must be at least 1ms (Istio's CRD refuses shorter durations)");
 
 /** A count Envoy reads as a uint32 threshold; 0 turns the check off. */
 const errorCount = z.int().min(0).max(4294967295);
