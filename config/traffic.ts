@@ -37,7 +37,7 @@ export const outlierDetection = z
       .optional()
       .describe(
         "outlierDetection.consecutiveGatewayErrors: eject a host after this many consecutive gateway errors (502, " +
-          "503, 504, and connection failures in HTTP terms); 0 or unset turns it off.",
+          "503, 504 over HTTP; connect timeouts and failures over TCP); 0 or unset turns it off.",
       ),
     interval: istioDuration
       .optional()
@@ -67,7 +67,9 @@ export const connectionPool = z
       .strictObject({
         maxConnections: limit
           .optional()
-          .describe("connectionPool.tcp.maxConnections: most HTTP/1.1 or TCP connections to the service."),
+          .describe(
+            "connectionPool.tcp.maxConnections: most HTTP/1.1 or TCP connections to the service, from each calling proxy.",
+          ),
         connectTimeout: istioDuration
           .optional()
           .describe("connectionPool.tcp.connectTimeout: TCP connect timeout (Istio's default 10s)."),
