@@ -26,7 +26,7 @@ beforeAll(async () => {
   runs.committed = await planCli(["prod", "--out", path.join(dir, "committed"), "--azure", CAPTURE]);
   runs.tagged = await planCli(["prod", "--out", path.join(dir, "tagged"), "--config", tagged, "--azure", CAPTURE]);
   runs.garbage = await planCli(["prod", "--out", path.join(dir, "garbage"), "--azure", garbage]);
-}, 400_000);
+});
 
 test("fails the plan when importing the live IP would then delete tags the stack file leaves out", () => {
   const run = runs.committed as CliResult;

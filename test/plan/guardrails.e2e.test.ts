@@ -30,7 +30,7 @@ test("refuses istio.version changed under the running revision, naming the file 
   );
   expect(result.stderr).not.toMatch(STACK_TRACE);
   expect(fs.readdirSync(out)).toEqual([]);
-}, 240_000);
+});
 
 test("refuses a production stack's policy config that sets a floor policy to advisory (exit 2)", async () => {
   const dir = tempDir("guardrails-levels-");
@@ -47,7 +47,7 @@ test("refuses a production stack's policy config that sets a floor policy to adv
     /lenient\.json: ingress-ip-protected-static-standard: "advisory" is below the production floor: stack "prod" is a production stack/,
   );
   expect(fs.existsSync(path.join(dir, "plan", "resources.json"))).toBe(false);
-}, 240_000);
+});
 
 test("fails a development stack run with production's levels file through policy-levels-match-environment", async () => {
   const dir = tempDir("guardrails-mismatch-");
@@ -70,4 +70,4 @@ test("fails a development stack run with production's levels file through policy
         "run pulumi preview --policy-pack policy --policy-pack-config policy/development.json.",
     }),
   ]);
-}, 240_000);
+});

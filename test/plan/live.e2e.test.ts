@@ -29,7 +29,7 @@ describe("npm run plan -- prod --live (the hand-installed mesh's export)", () =>
   let result: Awaited<ReturnType<typeof planCli>>;
   beforeAll(async () => {
     result = await planCli(["prod", "--out", out, "--live", HAND_INSTALLED]);
-  }, 180_000);
+  });
 
   it("plans as before (exit 0) and lists the live objects with their steps", () => {
     expect(result.stderr).toBe("");
@@ -59,7 +59,7 @@ describe("npm run plan -- prod --live (a clean export)", () => {
   let result: Awaited<ReturnType<typeof planCli>>;
   beforeAll(async () => {
     result = await planCli(["prod", "--out", out, "--live", path.join(FIXTURES, "clean.yaml")]);
-  }, 180_000);
+  });
 
   it("flags nothing: every live object is kept and no live-aware policy reports", () => {
     expect(result.code).toBe(0);
@@ -79,7 +79,7 @@ test("refuses a malformed live export with exit 2, naming the file, writing noth
   expect(result.stderr).toContain("live.yaml: not a live export");
   expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   expect(fs.existsSync(out)).toBe(false);
-}, 60_000);
+});
 
 test("npm run live-config writes the config that hands the live objects to the pack under --policy-pack-config", async () => {
   const dir = tempDir("live-config-");
@@ -97,4 +97,4 @@ test("npm run live-config writes the config that hands the live objects to the p
   const flagged = read<PolicyViolation[]>(out, "policy.json").filter((v) => v.policy === "no-clash-with-live-istio-objects");
   expect(flagged.filter((v) => GATEWAY_URN.test(v.urn))).toHaveLength(1);
   expect(fs.existsSync(path.join(out, "live.json"))).toBe(false);
-}, 180_000);
+});

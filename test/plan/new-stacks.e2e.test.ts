@@ -79,5 +79,5 @@ describe.each(SHAPES)("%s", (_title, edit) => {
       mandatory: violations.filter((v) => v.enforcementLevel === "mandatory"),
     }).toEqual({ code: 0, stderr: "", mandatory: [] });
     expect(result.stdout).toContain("Policy levels: production (aks-mesh:environment), from policy/production.json");
-  }, 240_000);
+  });
 });

@@ -22,10 +22,10 @@ test("prints prod's hops from 1.23.4 on Kubernetes 1.30 to the newest patch, eac
   expect(result.stdout).toMatch(/az aks upgrade -g rg-buildingbite-prod -n aks-buildingbite-prod --kubernetes-version/);
   expect(result.stdout).toMatch(/never downgrade the istio-base chart or the CRDs/);
   expect(fs.readdirSync(out)).toEqual([]);
-}, 60_000);
+});
 
 test("exits 2 with the reason when no path exists: 1.23.4 on a cluster already at Kubernetes 1.35", async () => {
   const result = await planCli(["prod", "--upgrade-to", NEWEST, "--cluster-version", "1.35.2"]);
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/plan: no upgrade path: .*already outside Istio 1\.23\.4's range/);
-}, 60_000);
+});
