@@ -20,7 +20,7 @@ export const meshFootprintWithinNodeShare: StackValidationPolicy & Why = {
     "stay within a share of the node pool's allocatable (maxCpuRequestPercent, maxMemoryRequestPercent; AKS node " +
     "reservations as learn.microsoft.com/azure/aks/node-resource-reservations documents them).",
   enforcementLevel: "advisory",
-  why: "Envoy requests within a share of the nodes",
+  why: "what proxies reserve on a node is lost to the applications: the share a sidecar resource change moves",
   configSchema: {
     properties: {
       maxCpuRequestPercent: {
