@@ -48,12 +48,16 @@ const SHAPES: [string, (c: StackConfig) => void][] = [
           routes: [{ prefix: "/", service: `app${i + 1}` }],
         })),
       };
-      c["aks-mesh:services"] = Object.fromEntries(
-        Array.from({ length: 12 }, (_, i) => [
-          `app${i + 1}`,
-          { namespace: i % 2 === 0 ? "web" : "api", ports: [{ port: 8080, protocol: "http" }] },
-        ]),
-      );
+      // Prod's services stay declared (its traffic policies name them); the hosts route to twelve more.
+      c["aks-mesh:services"] = {
+        ...(c["aks-mesh:services"] as object),
+        ...Object.fromEntries(
+          Array.from({ length: 12 }, (_, i) => [
+            `app${i + 1}`,
+            { namespace: i % 2 === 0 ? "web" : "api", ports: [{ port: 8080, protocol: "http" }] },
+          ]),
+        ),
+      };
     },
   ],
 ];
