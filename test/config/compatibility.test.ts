@@ -12,6 +12,7 @@ import {
   minorOf,
 } from "../../policy/compatibility";
 import { readStackConfig } from "../../tools/plan/stack-config";
+import { configProblems } from "../support/config";
 
 /** The day the table was read: what AKS and Istio published then is what the rows say. */
 const READ_DAY = "2026-11-30";
@@ -39,13 +40,7 @@ function raw(c: Created): Record<string, string> {
 }
 
 function problemsOf(c: Created, today = READ_DAY): string[] {
-  try {
-    parseConfig(raw(c), { project: "aks-mesh", stack: "dev", today });
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+  return configProblems(() => parseConfig(raw(c), { project: "aks-mesh", stack: "dev", today }));
 }
 
 describe("the compatibility table", () => {

@@ -1,7 +1,8 @@
 // Changes that must be stopped before any resource exists: each is refused with a message naming the key and what to
 // do instead. The baseline is a production stack shaped like Pulumi.prod.yaml, which passes; each case changes one
 // thing.
-import { ConfigError, parseConfig } from "../../config";
+import { parseConfig } from "../../config";
+import { configProblems } from "../support/config";
 
 const ctx = { project: "aks-mesh", stack: "prod" };
 const ADOPT_ID =
@@ -43,13 +44,7 @@ function raw(sections: Sections): Record<string, string> {
 }
 
 function problemsOf(sections: Sections): string[] {
-  try {
-    parseConfig(raw(sections), ctx);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+  return configProblems(() => parseConfig(raw(sections), ctx));
 }
 
 /** The production baseline with one change. */

@@ -1,5 +1,6 @@
 // Config of the control plane's namespace and revision tags (aks-mesh:istio.namespace, revisionTags, injectionTag).
-import { ConfigError, parseConfig } from "../../config";
+import { parseConfig } from "../../config";
+import { configProblems } from "../support/config";
 
 const ctx = { project: "aks-mesh", stack: "dev" };
 
@@ -16,13 +17,7 @@ function parse(istio: Record<string, unknown>, meshNamespaces: { name: string }[
 }
 
 function problemsOf(istio: Record<string, unknown>, meshNamespaces: { name: string }[] = []): string[] {
-  try {
-    parse(istio, meshNamespaces);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+  return configProblems(() => parse(istio, meshNamespaces));
 }
 
 test("defaults to istio-system and no tags, so namespaces carry the revision itself", () => {

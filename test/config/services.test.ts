@@ -1,7 +1,8 @@
 // The service graph (aks-mesh:services): what it resolves to, and every name in it that must resolve. The baseline is a
 // shop: web (exposed at /), api (exposed at /api, called by web and by the batch namespace), db (tcp, outside the mesh).
 import YAML from "yaml";
-import { ConfigError, parseConfig } from "../../config";
+import { parseConfig } from "../../config";
+import { configProblems } from "../support/config";
 
 const ctx = { project: "aks-mesh", stack: "dev" };
 
@@ -58,13 +59,7 @@ function raw(sections: Sections): Record<string, string> {
 }
 
 function problemsOf(sections: Sections): string[] {
-  try {
-    parseConfig(raw(sections), ctx);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+  return configProblems(() => parseConfig(raw(sections), ctx));
 }
 
 function changed(edit: (s: Sections) => void): Sections {

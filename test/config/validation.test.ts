@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../config";
+import { configProblems } from "../support/config";
 
 const ctx = { project: "aks-mesh", stack: "prod" };
 const CLUSTER = { resourceGroup: "rg-prod", name: "aks-prod" };
@@ -37,13 +38,7 @@ function graphOf(sections: Record<string, unknown>): Record<string, unknown> {
 }
 
 function problemsOf(sections: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw(sections), ctx);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+  return configProblems(() => parseConfig(raw(sections), ctx));
 }
 
 const ADOPT_ID =
