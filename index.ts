@@ -8,6 +8,7 @@ import { Ingress } from "./components/ingress";
 import { IstioControlPlane } from "./components/istio";
 import { Mesh } from "./components/mesh";
 import { Observability } from "./components/observability";
+import { Security } from "./components/security";
 import { Traffic } from "./components/traffic";
 import { ENVIRONMENT_OUTPUT } from "./policy/contract";
 
@@ -40,6 +41,7 @@ export = (): StackOutputs => {
   const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
   new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh } });
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
+  new Security("security", { config, handles: { cluster, controlPlane, mesh, gateway } });
   const observability = Observability.ifEnabled("observability", {
     config,
     handles: { cluster, controlPlane, gateway },

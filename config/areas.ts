@@ -9,6 +9,7 @@ import { ingressArea } from "./ingress";
 import { istioArea } from "./istio";
 import { meshArea } from "./mesh";
 import { observabilityArea } from "./observability";
+import { securityArea } from "./security";
 import { trafficArea } from "./traffic";
 
 /** Every area, in the order they apply (the README's configuration reference lists their keys in this order). */
@@ -19,6 +20,7 @@ export const AREAS = [
   ingressArea,
   meshArea,
   trafficArea,
+  securityArea,
   observabilityArea,
 ] as const;
 

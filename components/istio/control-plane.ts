@@ -4,7 +4,7 @@ import type { MeshConfig, MeshConfigContributions } from "../../config";
 import { COMPONENT_TYPES } from "../../policy/contract";
 import type { ClusterHandle } from "../cluster";
 import { IstioBase } from "./base";
-import type { ControlPlaneHandle } from "./handle";
+import type { ControlPlaneHandle, InstalledRevision } from "./handle";
 import { IstiodRevision } from "./istiod-revision";
 import { CA_BUNDLE_PATHS, revisionTagWebhook } from "./revision-tags";
 
@@ -29,6 +29,7 @@ export interface IstioControlPlaneArgs {
  */
 export class IstioControlPlane extends pulumi.ComponentResource implements ControlPlaneHandle {
   readonly version: string;
+  readonly revisions: readonly InstalledRevision[];
   readonly revision: string;
   readonly injectionRevision: string;
   readonly namespace: string;
@@ -45,6 +46,7 @@ export class IstioControlPlane extends pulumi.ComponentResource implements Contr
     const istio = args.config.istio;
     this.version = istio.version;
     this.revision = istio.revision;
+    this.revisions = [{ revision: istio.revision, version: istio.version }];
     this.injectionRevision = istio.injectionTag ?? istio.revision;
     this.namespace = istio.namespace;
     this.meshConfig = istio.meshConfig;

@@ -5,9 +5,21 @@ import type { MeshConfigContributions } from "../../config";
 
 export type { MeshConfigContributions } from "../../config";
 
+/** One control-plane revision the stack installs: its name (istio.io/rev) and Istio version. */
+export interface InstalledRevision {
+  readonly revision: string;
+  readonly version: string;
+}
+
 export interface ControlPlaneHandle {
   /** Istio version (config istio.version): chart versions and image tag. */
   readonly version: string;
+  /**
+   * Every revision installed side by side (one today; two during a canary upgrade). What is written for one proxy
+   * version (an EnvoyFilter scoped by proxyVersion) is emitted once per distinct version here, so proxies keep it
+   * whichever revision injected them.
+   */
+  readonly revisions: readonly InstalledRevision[];
   /** The control-plane revision (config istio.revision): istiod-<revision> release, Service and injector. */
   readonly revision: string;
   /**

@@ -23,6 +23,7 @@ export function testCluster(): ClusterHandle {
 export function testControlPlane(overrides: Partial<ControlPlaneHandle> = {}): ControlPlaneHandle {
   return {
     version: "1.23.4",
+    revisions: [{ revision: "1-23-4", version: "1.23.4" }],
     revision: "1-23-4",
     injectionRevision: "1-23-4",
     namespace: "istio-system",

@@ -1,0 +1,1 @@
+export { Security, type SecurityArgs } from "./security";

@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { MeshConfig } from "../../config";
+import type { ClusterHandle } from "../cluster";
+import type { GatewayHandle } from "../ingress/handle";
+import type { ControlPlaneHandle } from "../istio/handle";
+import type { MeshHandle } from "../mesh/handle";
+
+export interface SecurityArgs {
+  /** The validated stack config; this area reads security and mesh.graph. */
+  config: MeshConfig;
+  handles: {
+    cluster: ClusterHandle;
+    /** "After istiod": the security CRDs are served; its namespace is the mesh root namespace. */
+    controlPlane: ControlPlaneHandle;
+    /** What an object in an application namespace waits for. */
+    mesh: MeshHandle;
+    /** The public ingress: its namespace, workload selector and Gateway (its principal calls the exposed services). */
+    gateway: GatewayHandle;
+  };
+}
+
+/**
+ * The security area: one child component per concern of aks-mesh:security (mTLS and its compatibility gate,
+ * authorization, JWT, NetworkPolicies, certificates), each named after this component and created only when its
+ * section asks for it.
+ */
+export class Security extends pulumi.ComponentResource {
+  constructor(name: string, args: SecurityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aks-mesh:security:Security", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,30 @@
+// Area "security" (components/security, policy/security): the mTLS rollout and its compatibility gate, authorization
+// derived from the service graph, JWT at the mesh, NetworkPolicies and TLS on the public hosts. One key,
+// `aks-mesh:security`, with one section per concern; each concern's schema, checks and resolved part live in a file of
+// this folder and are composed here. Every section is off or observe-only by default and reversed by one config change.
+import { z } from "zod";
+import type { ConfigArea, Parsed } from "../area";
+import type { meshKeys } from "../mesh";
+
+export const securitySection = z
+  .strictObject({})
+  .prefault({})
+  .describe(
+    "Security, one concern per section, each switched per stack and reversed by one config change (README: Security rollout).",
+  );
+
+export const securityKeys = { security: securitySection };
+
+/** What the area reads: its own key and the service graph. */
+export type SecurityInput = Parsed<typeof securityKeys> & Pick<Parsed<typeof meshKeys>, "services" | "meshNamespaces">;
+
+/** The security area's part of the validated config: one resolved part per section. */
+export interface SecurityAreaConfig {
+  readonly security: Readonly<Record<string, never>>;
+}
+
+export const securityArea: ConfigArea<typeof securityKeys, SecurityInput, SecurityAreaConfig> = {
+  keys: securityKeys,
+  crossChecks: () => [],
+  resolve: () => ({ security: {} }),
+};
