@@ -5,6 +5,8 @@ import YAML from "yaml";
 import type { ConfigArea, Parsed } from "./area";
 import { httpPorts, HTTP_PROTOCOLS, type meshKeys, type ServiceDeclaration, unknownService } from "./mesh";
 import type { observabilityKeys } from "./observability";
+import { issuedSecrets } from "./security/certificates";
+import type { securityKeys } from "./security";
 import {
   azureName,
   cidr,
@@ -295,7 +297,10 @@ type IngressParsed = Parsed<typeof ingressKeys>;
  * What the area's rules read: its keys, the services its routes name, and the monitoring host it serves beside the
  * application hosts.
  */
-type IngressInput = IngressParsed & Parsed<typeof observabilityKeys> & Pick<Parsed<typeof meshKeys>, "services">;
+type IngressInput = IngressParsed &
+  Parsed<typeof observabilityKeys> &
+  Pick<Parsed<typeof meshKeys>, "services"> &
+  Parsed<typeof securityKeys>;
 
 /** The static IP with its derived values. */
 export type StaticIpConfig = IngressParsed["staticIp"] & {
@@ -497,16 +502,19 @@ function dnsZoneChecks(root: IngressInput, k: (path: string) => string): string[
  * docs/ops/integrations/certmanager: the Certificate goes "in the same namespace as the istio-ingressgateway
  * deployment"), so HTTPS would fail on the first request otherwise. The program never
  * copies a certificate itself (the private key would land in the state and miss every renewal): the stack file states
- * where each Secret is, and this refuses a gateway namespace that lacks one.
+ * where each Secret is, and this refuses a gateway namespace that lacks one. A Secret cert-manager issues
+ * (security.certificates.issue) is created there by its Certificate, and is not checked here.
  */
 function certificateChecks(root: IngressInput, k: (path: string) => string): string[] {
   const gatewayNs = root.ingressGateway.namespace;
+  const issued = issuedSecrets(root);
   const uses: [string, string][] = root.ingress.hosts.flatMap((h, i): [string, string][] =>
     h.tls ? [[`ingress.hosts[${i}].tls.credentialName`, h.tls.credentialName]] : [],
   );
   const monitoringTls = root.observability?.enabled ? root.observability.tls : undefined;
   if (monitoringTls) uses.push(["observability.tls.credentialName", monitoringTls.credentialName]);
   return uses.flatMap(([key, secret]) => {
+    if (issued.has(secret)) return [];
     const present = root.ingress.tlsSecrets[secret] ?? [];
     if (present.includes(gatewayNs)) return [];
     return [
@@ -514,7 +522,8 @@ function certificateChecks(root: IngressInput, k: (path: string) => string): str
         `Secret "${secret}" there, but ${k(`ingress.tlsSecrets.${secret}`)} ` +
         (present.length > 0 ? `lists only ${present.map((n) => `"${n}"`).join(", ")}` : "does not list it anywhere") +
         `. Put the certificate in "${gatewayNs}" first (README, adopting production: certificates) and add ` +
-        `"${gatewayNs}" to that list, or run the gateway where the Secret is.`,
+        `"${gatewayNs}" to that list, run the gateway where the Secret is, or let cert-manager issue it ` +
+        `(${k("security.certificates.issue")}).`,
     ];
   });
 }

@@ -28,9 +28,16 @@ export interface IngressArgs {
 export function publicHosts(config: MeshConfig): GatewayHost[] {
   const gatewayNamespace = config.ingressGateway.namespace;
   const monitoring = config.observability;
+  // A Secret cert-manager issues through the ACME issuer is answered by HTTP-01 on port 80 (security.certificates).
+  const certificates = config.security.certificates;
+  const http01 = new Set(certificates?.acme ? certificates.certificates.map((c) => c.secretName) : []);
+  const tls = (t: { credentialName: string; httpsRedirect: boolean } | undefined) =>
+    t ? { ...t, ...(http01.has(t.credentialName) ? { http01: true } : {}) } : undefined;
   return [
-    ...config.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gatewayNamespace, tls: h.tls })),
-    ...(monitoring ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: monitoring.tls }] : []),
+    ...config.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gatewayNamespace, tls: tls(h.tls) })),
+    ...(monitoring
+      ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: tls(monitoring.tls) }]
+      : []),
   ];
 }
 

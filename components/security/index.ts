@@ -1,1 +1,2 @@
 export { Security, type SecurityArgs } from "./security";
+export { acmeIssuerSpec, certManagerValues, Certificates, type CertificatesArgs } from "./certificates";

@@ -4,6 +4,7 @@ import type { ClusterHandle } from "../cluster";
 import type { GatewayHandle } from "../ingress/handle";
 import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
+import { Certificates } from "./certificates";
 
 export interface SecurityArgs {
   /** The validated stack config; this area reads security and mesh.graph. */
@@ -27,6 +28,20 @@ export interface SecurityArgs {
 export class Security extends pulumi.ComponentResource {
   constructor(name: string, args: SecurityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:security:Security", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
+    const { config, handles } = args;
+
+    const certificates = config.security.certificates;
+    if (certificates) {
+      new Certificates(
+        `${name}-certificates`,
+        {
+          config: certificates,
+          gatewayNamespace: handles.gateway.namespace,
+          gatewayNamespaceReady: handles.gateway.namespaceReady,
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({});
   }
 }

@@ -4,10 +4,15 @@
 // this folder and are composed here. Every section is off or observe-only by default and reversed by one config change.
 import { z } from "zod";
 import type { ConfigArea, Parsed } from "../area";
+import type { ingressKeys } from "../ingress";
 import type { meshKeys } from "../mesh";
+import type { observabilityKeys } from "../observability";
+import { certificatesChecks, certificatesSection, type CertificatesConfig, resolveCertificates } from "./certificates";
 
 export const securitySection = z
-  .strictObject({})
+  .strictObject({
+    certificates: certificatesSection,
+  })
   .prefault({})
   .describe(
     "Security, one concern per section, each switched per stack and reversed by one config change (README: Security rollout).",
@@ -15,16 +20,25 @@ export const securitySection = z
 
 export const securityKeys = { security: securitySection };
 
-/** What the area reads: its own key and the service graph. */
-export type SecurityInput = Parsed<typeof securityKeys> & Pick<Parsed<typeof meshKeys>, "services" | "meshNamespaces">;
+/** What the area reads: its own key, the service graph, and the public hosts its certificates are for. */
+export type SecurityInput = Parsed<typeof securityKeys> &
+  Pick<Parsed<typeof meshKeys>, "services" | "meshNamespaces"> &
+  Pick<Parsed<typeof ingressKeys>, "ingress" | "ingressGateway"> &
+  Parsed<typeof observabilityKeys>;
 
 /** The security area's part of the validated config: one resolved part per section. */
 export interface SecurityAreaConfig {
-  readonly security: Readonly<Record<string, never>>;
+  readonly security: {
+    /** cert-manager, its issuer and the Certificates; undefined when every certificate is brought. */
+    readonly certificates?: CertificatesConfig;
+  };
 }
 
 export const securityArea: ConfigArea<typeof securityKeys, SecurityInput, SecurityAreaConfig> = {
   keys: securityKeys,
-  crossChecks: () => [],
-  resolve: () => ({ security: {} }),
+  crossChecks: (root, { key }) => [...certificatesChecks(root, key)],
+  resolve: (root) => {
+    const certificates = resolveCertificates(root);
+    return { security: { ...(certificates ? { certificates } : {}) } };
+  },
 };
