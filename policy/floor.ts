@@ -37,6 +37,7 @@ export const PRODUCTION_FLOOR: readonly string[] = [
   "asm-ingressgateway-label",
   "restrict-virtual-service-wildcard",
   "destination-rule-tls-enabled",
+  "public-gateway-https-only",
   "asm-request-authn-prohibited-output-headers",
   "kiali-not-anonymous",
   "grafana-no-anonymous-admin",

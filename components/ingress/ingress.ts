@@ -35,9 +35,7 @@ export function publicHosts(config: MeshConfig): GatewayHost[] {
     t ? { ...t, ...(http01.has(t.credentialName) ? { http01: true } : {}) } : undefined;
   return [
     ...config.ingress.hosts.map((h) => ({ host: h.host, routesNamespace: gatewayNamespace, tls: tls(h.tls) })),
-    ...(monitoring
-      ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: tls(monitoring.tls) }]
-      : []),
+    ...(monitoring ? [{ host: monitoring.host, routesNamespace: monitoring.namespace, tls: tls(monitoring.tls) }] : []),
   ];
 }
 

@@ -119,7 +119,12 @@ export function tlsHosts(
   );
   const o = root.observability;
   if (o?.enabled && o.tls) {
-    hosts.push({ host: o.host, secret: o.tls.credentialName, key: "observability.tls.credentialName", routePrefixes: [] });
+    hosts.push({
+      host: o.host,
+      secret: o.tls.credentialName,
+      key: "observability.tls.credentialName",
+      routePrefixes: [],
+    });
   }
   return hosts;
 }

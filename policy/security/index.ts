@@ -3,6 +3,7 @@
 import type { AreaPolicy } from "../lib/why";
 import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./authorization-policy";
 import { destinationRuleTlsEnabled } from "./destination-rule-tls";
+import { publicGatewayHttpsOnly } from "./gateway-tls";
 import { peerAuthenticationSingleMeshWide, peerAuthenticationStrictRequiresMtlsCheck } from "./peer-authentication";
 import {
   asmRequestAuthnProhibitedOutputHeaders,
@@ -17,4 +18,5 @@ export const securityPolicies: AreaPolicy[] = [
   asmAuthzPolicyDefaultDeny,
   asmRequestAuthnProhibitedOutputHeaders,
   destinationRuleTlsEnabled,
+  publicGatewayHttpsOnly,
 ];
