@@ -41,10 +41,13 @@ export = (): StackOutputs => {
   const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
   new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh } });
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
-  new Security("security", { config, handles: { cluster, controlPlane, mesh, gateway } });
   const observability = Observability.ifEnabled("observability", {
     config,
     handles: { cluster, controlPlane, gateway },
+  });
+  new Security("security", {
+    config,
+    handles: { cluster, controlPlane, mesh, gateway, ...(observability ? { observability } : {}) },
   });
 
   return {

@@ -5,6 +5,13 @@ import { createdClusterProblems } from "./compatibility";
 import { azureName, resourceGroupName, whenFieldsValid } from "./primitives";
 import type { istioKeys } from "./istio";
 
+/**
+ * AKS's network policy engines (ManagedCluster networkProfile.networkPolicy): "none" enforces nothing, so a cluster
+ * without an engine ignores every NetworkPolicy (AKS docs, use-network-policies).
+ */
+export const NETWORK_POLICY_ENGINES = ["none", "azure", "calico", "cilium"] as const;
+export type NetworkPolicyEngine = (typeof NETWORK_POLICY_ENGINES)[number];
+
 export const clusterSection = z
   .strictObject({
     mode: z
@@ -50,6 +57,15 @@ export const clusterSection = z
       .describe(
         "An existing cluster's node pool (az aks nodepool list), for the footprint report's allocatable estimate; " +
           "without it the report says the pool is unknown. A created cluster's is cluster.create.",
+      ),
+    networkPolicy: z
+      .enum(NETWORK_POLICY_ENGINES)
+      .optional()
+      .describe(
+        "An existing cluster's network policy engine as `az aks show -g <group> -n <cluster> --query " +
+          'networkProfile.networkPolicy -o tsv` prints it (empty: "none"). A run reads it from the cluster; this ' +
+          "value stands in where the read does not say (the offline plan), and a disagreement is warned. Without " +
+          "an engine AKS ignores NetworkPolicies (README: Security rollout). A created cluster's engine is Cilium.",
       ),
     create: z
       .strictObject({
@@ -100,6 +116,14 @@ export const clusterSection = z
         path: ["nodePool"],
         message:
           'is only valid when mode is "existing" (a created cluster\'s pool is create.vmSize and create.nodeCount)',
+      });
+    }
+    if (c.mode === "create" && c.networkPolicy) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["networkPolicy"],
+        message:
+          'is only valid when mode is "existing" (a created cluster runs the Cilium dataplane, whose engine is Cilium)',
       });
     }
     if (c.credentials === "context" && !c.kubeconfigContext) {

@@ -103,6 +103,12 @@ export const serviceDeclaration = z
       .array(
         z.strictObject({
           port: port.describe("Service port."),
+          targetPort: port
+            .optional()
+            .describe(
+              "Container port the Service sends to (its targetPort), when it differs from port: NetworkPolicies match " +
+                "the port on the pod, which the sidecar's interception does not change (default: port).",
+            ),
           protocol: z
             .enum(PROTOCOLS)
             .describe(
@@ -273,6 +279,11 @@ export interface ServiceGraph {
   readonly gatewayNamespace: string;
   /** Namespace of Prometheus and Kiali; undefined when the observability layer is off. */
   readonly monitoringNamespace?: string;
+}
+
+/** The ports on a service's pods (targetPort, else port): what a NetworkPolicy of its pods matches. */
+export function podPorts(service: { ports: readonly ServicePort[] }): number[] {
+  return [...new Set(service.ports.map((p) => p.targetPort ?? p.port))];
 }
 
 /** The HTTP ports of a service: the ones the gateway's routes can send to. */

@@ -16,6 +16,16 @@ export const CLUSTER_TYPES = {
 export const CLUSTER_KUBERNETES_VERSION_OUTPUT = "kubernetesVersion";
 
 /**
+ * The output both cluster components register with the cluster's network policy engine (AKS networkProfile.networkPolicy):
+ * "none", "azure", "calico" or "cilium", as the existing cluster's read reports it (else as config cluster.networkPolicy
+ * declares it), "cilium" for a created cluster; "unknown" when neither says. Without an engine AKS ignores
+ * NetworkPolicies, so the pack's NetworkPolicy checks read it (policy/security/network-policy.ts).
+ */
+export const CLUSTER_NETWORK_POLICY_OUTPUT = "networkPolicy";
+/** The value of CLUSTER_NETWORK_POLICY_OUTPUT when neither the cluster read nor the config says. */
+export const UNKNOWN_NETWORK_POLICY = "unknown";
+
+/**
  * The output the existing cluster's component registers with its node pool as config declares it
  * (`{ vmSize, count, maxPods }`, config cluster.nodePool), for the footprint report and its policy; absent when the
  * config does not say. A created cluster's pool is read from its ManagedCluster instead.

@@ -38,6 +38,7 @@ export const PRODUCTION_FLOOR: readonly string[] = [
   "restrict-virtual-service-wildcard",
   "destination-rule-tls-enabled",
   "public-gateway-https-only",
+  "network-policy-default-deny",
   "asm-request-authn-prohibited-output-headers",
   "kiali-not-anonymous",
   "grafana-no-anonymous-admin",

@@ -2,9 +2,12 @@ import * as azureContainer from "@pulumi/azure-native/containerservice";
 import * as azureResources from "@pulumi/azure-native/resources";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
+import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_NETWORK_POLICY_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
 import { kubernetesProvider, readKubeconfig } from "./provider";
 import type { ClusterHandle } from "./types";
+
+/** The Cilium dataplane's engine: with it, AKS needs (and allows) no other (AKS docs, azure-cni-powered-by-cilium). */
+const CREATED_CLUSTER_NETWORK_POLICY = "cilium";
 
 export interface AksClusterArgs {
   /** Resource group to create for the cluster. */
@@ -45,6 +48,8 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly created = true;
   /** The Kubernetes version the stack asks AKS for (config cluster.create.kubernetesVersion). */
   readonly kubernetesVersion: pulumi.Output<string>;
+  /** Cilium: Azure CNI powered by Cilium enforces NetworkPolicies itself (AKS docs, azure-cni-powered-by-cilium). */
+  readonly networkPolicyEngine: pulumi.Output<string>;
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(CLUSTER_TYPES.created, name, {}, opts);
@@ -74,7 +79,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
           networkPlugin: "azure",
           networkPluginMode: "overlay",
           networkDataplane: "cilium",
-          networkPolicy: "cilium",
+          networkPolicy: CREATED_CLUSTER_NETWORK_POLICY,
           loadBalancerSku: "standard",
         },
         agentPoolProfiles: [
@@ -94,6 +99,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
 
     this.location = cluster.location;
     this.kubernetesVersion = pulumi.output(args.kubernetesVersion);
+    this.networkPolicyEngine = pulumi.output(CREATED_CLUSTER_NETWORK_POLICY);
     this.nodeResourceGroup = cluster.nodeResourceGroup.apply((g) => g ?? nodeResourceGroup);
     this.identityPrincipalId = cluster.identity.apply((i) => {
       if (!i?.principalId) throw new Error(`AKS cluster ${args.clusterName} has no system-assigned identity`);
@@ -113,6 +119,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterHandl
       location: this.location,
       nodeResourceGroup: this.nodeResourceGroup,
       [CLUSTER_KUBERNETES_VERSION_OUTPUT]: this.kubernetesVersion,
+      [CLUSTER_NETWORK_POLICY_OUTPUT]: this.networkPolicyEngine,
     });
   }
 }

@@ -31,5 +31,6 @@ export function cluster(name: string, args: ClusterArgs): ClusterHandle {
         kubeconfigContext: c.kubeconfigContext,
         upsertExistingObjects: c.upsertExistingObjects,
         ...(c.nodePool ? { nodePool: c.nodePool } : {}),
+        ...(c.networkPolicy ? { networkPolicy: c.networkPolicy } : {}),
       });
 }

@@ -1,7 +1,13 @@
 import * as azureContainer from "@pulumi/azure-native/containerservice";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_NODE_POOL_OUTPUT, CLUSTER_TYPES } from "../../policy/contract";
+import {
+  CLUSTER_KUBERNETES_VERSION_OUTPUT,
+  CLUSTER_NETWORK_POLICY_OUTPUT,
+  CLUSTER_NODE_POOL_OUTPUT,
+  CLUSTER_TYPES,
+  UNKNOWN_NETWORK_POLICY,
+} from "../../policy/contract";
 import type { KubeloginMode } from "./kubeconfig";
 import { kubernetesProvider, readKubeconfig } from "./provider";
 import type { ClusterHandle } from "./types";
@@ -21,6 +27,8 @@ export interface ExistingClusterArgs {
   upsertExistingObjects: boolean;
   /** The node pool as config declares it (cluster.nodePool), registered as an output for the footprint report. */
   nodePool?: { vmSize: string; count: number; maxPods: number };
+  /** The engine config declares (cluster.networkPolicy), for when the read does not say (the offline plan). */
+  networkPolicy?: string;
 }
 
 /** An AKS cluster this stack does not own: read with azure-native, never modified. */
@@ -36,6 +44,8 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
    * kubernetesVersion). Registered as an output so the pack can check it against Istio's support table.
    */
   readonly kubernetesVersion: pulumi.Output<string>;
+  /** The network policy engine the read reports (else config cluster.networkPolicy; else "unknown"). */
+  readonly networkPolicyEngine: pulumi.Output<string>;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(CLUSTER_TYPES.existing, name, {}, opts);
@@ -51,6 +61,17 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     });
     this.identityPrincipalId = cluster.apply((c) => clusterPrincipalId(args.clusterName, c.identity));
     this.kubernetesVersion = cluster.apply((c) => clusterKubernetesVersion(args.clusterName, c));
+    this.networkPolicyEngine = cluster.apply((c) => {
+      const read = clusterNetworkPolicy(c);
+      if (read !== undefined && args.networkPolicy !== undefined && read !== args.networkPolicy) {
+        void pulumi.log.warn(
+          `AKS cluster ${args.clusterName} reports network policy engine "${read}" but config ` +
+            `aks-mesh:cluster.networkPolicy says "${args.networkPolicy}": the read is used; correct the config.`,
+          this,
+        );
+      }
+      return read ?? args.networkPolicy ?? UNKNOWN_NETWORK_POLICY;
+    });
 
     const access = { ...args, resourceGroupName: args.resourceGroupName, clusterName: args.clusterName };
     this.kubeconfig = readKubeconfig(access, { parent: this });
@@ -60,6 +81,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
       location: this.location,
       nodeResourceGroup: this.nodeResourceGroup,
       [CLUSTER_KUBERNETES_VERSION_OUTPUT]: this.kubernetesVersion,
+      [CLUSTER_NETWORK_POLICY_OUTPUT]: this.networkPolicyEngine,
       ...(args.nodePool ? { [CLUSTER_NODE_POOL_OUTPUT]: args.nodePool } : {}),
     });
   }
@@ -87,4 +109,16 @@ export function clusterKubernetesVersion(
   const version = read.currentKubernetesVersion || read.kubernetesVersion;
   if (!version) throw new Error(`AKS cluster ${clusterName} reports no Kubernetes version`);
   return version;
+}
+
+/**
+ * The network policy engine a cluster read reports: networkProfile.networkPolicy, where an absent value means none
+ * (Azure leaves it out, or says "none", on a cluster without an engine); undefined when the read has no network
+ * profile at all, which a real AKS cluster always has (the offline plan's simulated read does not make one up).
+ */
+export function clusterNetworkPolicy(
+  read: Pick<azureContainer.GetManagedClusterResult, "networkProfile">,
+): string | undefined {
+  if (!read.networkProfile) return undefined;
+  return read.networkProfile.networkPolicy?.toLowerCase() || "none";
 }

@@ -13,6 +13,11 @@ export interface ClusterHandle {
   readonly identityPrincipalId: pulumi.Output<string>;
   /** Kubernetes version of the cluster: the one configured when the stack creates it, else the one the read reports. */
   readonly kubernetesVersion: pulumi.Output<string>;
+  /**
+   * The cluster's network policy engine (networkProfile.networkPolicy: "none", "azure", "calico", "cilium"): what
+   * enforces NetworkPolicies; "none" ignores them. "unknown" when the read does not say and config does not declare it.
+   */
+  readonly networkPolicyEngine: pulumi.Output<string>;
   /** Kubeconfig, a secret; exported only when this stack created the cluster. */
   readonly kubeconfig: pulumi.Output<string>;
   /** Whether this stack created the cluster (cluster.mode create) rather than only reading it. */

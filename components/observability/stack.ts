@@ -39,6 +39,8 @@ export class Observability extends pulumi.ComponentResource {
   readonly urls: Partial<Record<RoutedTool, string>>;
   /** Namespace of the tools. */
   readonly namespace: string;
+  /** What an object placed in the tools' namespace waits for: the Namespace this area creates. */
+  readonly namespaceReady: pulumi.Resource[];
   /** Grafana's generated admin password (a secret). */
   readonly grafanaAdminPassword: pulumi.Output<string>;
   /** Secret holding Kiali's long-lived login token, with the "token" strategy. */
@@ -87,6 +89,7 @@ export class Observability extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.namespaceReady = [ns];
     // The namespace is enrolled, so every release waits for the injection webhook, even those whose pods opt out.
     const inNamespace = { parent: this, dependsOn: [ns, ...controlPlane.ready] };
     const common = { namespace: c.namespace, revision: controlPlane.injectionRevision, timeoutSeconds };

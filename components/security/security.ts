@@ -5,6 +5,7 @@ import type { GatewayHandle } from "../ingress/handle";
 import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
 import { Certificates } from "./certificates";
+import { NetworkPolicies } from "./network-policies";
 
 export interface SecurityArgs {
   /** The validated stack config; this area reads security and mesh.graph. */
@@ -17,6 +18,8 @@ export interface SecurityArgs {
     mesh: MeshHandle;
     /** The public ingress: its namespace, workload selector and Gateway (its principal calls the exposed services). */
     gateway: GatewayHandle;
+    /** The observability layer's namespace, when the stack runs it: its NetworkPolicies wait for it. */
+    observability?: { readonly namespace: string; readonly namespaceReady: pulumi.Resource[] };
   };
 }
 
@@ -38,6 +41,18 @@ export class Security extends pulumi.ComponentResource {
           config: certificates,
           gatewayNamespace: handles.gateway.namespace,
           gatewayNamespaceReady: handles.gateway.namespaceReady,
+        },
+        { parent: this },
+      );
+    }
+    if (config.security.networkPolicies.enabled) {
+      new NetworkPolicies(
+        `${name}-network-policies`,
+        {
+          config: config.security.networkPolicies,
+          graph: config.mesh.graph,
+          meshNamespaces: config.meshNamespaces.map((n) => n.name),
+          handles,
         },
         { parent: this },
       );

@@ -5,13 +5,16 @@
 import { z } from "zod";
 import type { ConfigArea, Parsed } from "../area";
 import type { ingressKeys } from "../ingress";
+import type { istioKeys } from "../istio";
 import type { meshKeys } from "../mesh";
 import type { observabilityKeys } from "../observability";
 import { certificatesChecks, certificatesSection, type CertificatesConfig, resolveCertificates } from "./certificates";
+import { type NetworkPoliciesConfig, networkPoliciesChecks, networkPoliciesSection } from "./network-policies";
 
 export const securitySection = z
   .strictObject({
     certificates: certificatesSection,
+    networkPolicies: networkPoliciesSection,
   })
   .prefault({})
   .describe(
@@ -20,10 +23,11 @@ export const securitySection = z
 
 export const securityKeys = { security: securitySection };
 
-/** What the area reads: its own key, the service graph, and the public hosts its certificates are for. */
+/** What the area reads: its own key, the service graph, the public hosts its certificates are for, istiod's namespace. */
 export type SecurityInput = Parsed<typeof securityKeys> &
   Pick<Parsed<typeof meshKeys>, "services" | "meshNamespaces"> &
   Pick<Parsed<typeof ingressKeys>, "ingress" | "ingressGateway"> &
+  Pick<Parsed<typeof istioKeys>, "istio"> &
   Parsed<typeof observabilityKeys>;
 
 /** The security area's part of the validated config: one resolved part per section. */
@@ -31,14 +35,24 @@ export interface SecurityAreaConfig {
   readonly security: {
     /** cert-manager, its issuer and the Certificates; undefined when every certificate is brought. */
     readonly certificates?: CertificatesConfig;
+    /** aks-mesh:security.networkPolicies. */
+    readonly networkPolicies: NetworkPoliciesConfig;
   };
 }
 
 export const securityArea: ConfigArea<typeof securityKeys, SecurityInput, SecurityAreaConfig> = {
   keys: securityKeys,
-  crossChecks: (root, { key }) => [...certificatesChecks(root, key)],
+  crossChecks: (root, ctx) => [
+    ...certificatesChecks(root, ctx.key),
+    ...networkPoliciesChecks(root.security.networkPolicies, root, ctx),
+  ],
   resolve: (root) => {
     const certificates = resolveCertificates(root);
-    return { security: { ...(certificates ? { certificates } : {}) } };
+    return {
+      security: {
+        ...(certificates ? { certificates } : {}),
+        networkPolicies: root.security.networkPolicies,
+      },
+    };
   },
 };

@@ -4,6 +4,7 @@ import type { AreaPolicy } from "../lib/why";
 import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./authorization-policy";
 import { destinationRuleTlsEnabled } from "./destination-rule-tls";
 import { publicGatewayHttpsOnly } from "./gateway-tls";
+import { networkPolicyDefaultDeny, networkPolicyEnginePresent } from "./network-policy";
 import { peerAuthenticationSingleMeshWide, peerAuthenticationStrictRequiresMtlsCheck } from "./peer-authentication";
 import {
   asmRequestAuthnProhibitedOutputHeaders,
@@ -19,4 +20,6 @@ export const securityPolicies: AreaPolicy[] = [
   asmRequestAuthnProhibitedOutputHeaders,
   destinationRuleTlsEnabled,
   publicGatewayHttpsOnly,
+  networkPolicyDefaultDeny,
+  networkPolicyEnginePresent,
 ];

@@ -213,6 +213,36 @@ describe("rejects malformed configuration with a message naming the key and what
       /^aks-mesh:cluster\.nodePool\.vmSize: must be an Azure VM size such as "Standard_D4s_v5"/,
     ],
     [
+      "a network policy engine declared for a created cluster, whose Cilium dataplane fixes it",
+      {
+        cluster: {
+          ...CLUSTER,
+          mode: "create",
+          create: { location: "koreacentral", kubernetesVersion: "1.32" },
+          networkPolicy: "calico",
+        },
+      },
+      /^aks-mesh:cluster\.networkPolicy: is only valid when mode is "existing"/,
+    ],
+    [
+      "a network policy engine AKS does not have",
+      { cluster: { ...CLUSTER, networkPolicy: "weave" } },
+      /^aks-mesh:cluster\.networkPolicy: must be one of "none", "azure", "calico", "cilium"/,
+    ],
+    [
+      "a default-deny in istiod's namespace when the ingress gateway runs there too",
+      {
+        ingressGateway: { namespace: "istio-system" },
+        security: { networkPolicies: { enabled: true, controlPlane: true } },
+      },
+      /^aks-mesh:security\.networkPolicies\.controlPlane: istiod's namespace "istio-system" also runs the ingress gateway/,
+    ],
+    [
+      "an API server address that is no CIDR",
+      { security: { networkPolicies: { egress: { apiServerCidrs: ["apiserver.example.com"] } } } },
+      /^aks-mesh:security\.networkPolicies\.egress\.apiServerCidrs\[0\]: must be an IPv4 CIDR/,
+    ],
+    [
       "context credentials without a context",
       { cluster: { ...CLUSTER, credentials: "context" } },
       /^aks-mesh:cluster\.kubeconfigContext: is required when credentials is "context"/,

@@ -14,6 +14,7 @@ export function testCluster(): ClusterHandle {
     nodeResourceGroup: pulumi.output("MC_rg_aks_koreacentral"),
     identityPrincipalId: pulumi.output("principal-1"),
     kubernetesVersion: pulumi.output("1.30.7"),
+    networkPolicyEngine: pulumi.output("cilium"),
     kubeconfig: pulumi.secret(""),
     created: false,
   };

@@ -1,13 +1,18 @@
 import YAML from "yaml";
 import { type Harness, mockRuntime, valueOf } from "../../harness";
 import type * as Cluster from "../../../components/cluster";
-import { clusterKubernetesVersion, clusterPrincipalId } from "../../../components/cluster/existing-cluster";
+import {
+  clusterKubernetesVersion,
+  clusterNetworkPolicy,
+  clusterPrincipalId,
+} from "../../../components/cluster/existing-cluster";
 import { SIMULATED_KUBERNETES_VERSION } from "../../../tools/plan/world";
 
 let h: Harness;
 let cluster: typeof Cluster;
 let existing: Cluster.ExistingCluster;
 let created: Cluster.AksCluster;
+let declared: Cluster.ExistingCluster;
 
 beforeAll(async () => {
   h = await mockRuntime({ location: "koreacentral" });
@@ -26,6 +31,14 @@ beforeAll(async () => {
     kubeloginMode: "azurecli",
     kubeconfigContext: "aks-prod-admin",
     upsertExistingObjects: true,
+  });
+  declared = new cluster.ExistingCluster("declared", {
+    resourceGroupName: "rg-prod",
+    clusterName: "aks-prod",
+    credentials: "user",
+    kubeloginMode: "azurecli",
+    upsertExistingObjects: false,
+    networkPolicy: "none",
   });
   created = new cluster.AksCluster("dev", {
     resourceGroupName: "rg-dev",
@@ -52,6 +65,19 @@ describe("ExistingCluster", () => {
 
   test("reports the Kubernetes version the cluster read returns (currentKubernetesVersion, the full patch)", async () => {
     expect(await valueOf(existing.kubernetesVersion)).toBe(SIMULATED_KUBERNETES_VERSION);
+  });
+
+  test("reads the network policy engine from the cluster's network profile; an absent one means none", () => {
+    expect(clusterNetworkPolicy({ networkProfile: { networkPolicy: "calico" } })).toBe("calico");
+    expect(clusterNetworkPolicy({ networkProfile: {} })).toBe("none");
+    expect(clusterNetworkPolicy({ networkProfile: { networkPolicy: "none" } })).toBe("none");
+  });
+
+  test("says the engine is unknown when neither the read nor config says, and uses config's where the read is silent", async () => {
+    // The offline plan's simulated read has no network profile: it never makes one up.
+    expect(clusterNetworkPolicy({})).toBeUndefined();
+    expect(await valueOf(existing.networkPolicyEngine)).toBe("unknown");
+    expect(await valueOf(declared.networkPolicyEngine)).toBe("none");
   });
 
   test("falls back to kubernetesVersion when the read has no currentKubernetesVersion", () => {
@@ -137,6 +163,10 @@ describe("AksCluster", () => {
       networkPolicy: "cilium",
       loadBalancerSku: "standard",
     });
+  });
+
+  test("reports Cilium as its network policy engine, which the pack reads", async () => {
+    expect(await valueOf(created.networkPolicyEngine)).toBe("cilium");
   });
 
   test("gives the cluster a system-assigned identity, which binds the load balancer to the static IP", () => {
