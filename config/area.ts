@@ -39,6 +39,11 @@ export interface MeshExtensionProvider {
 export interface MeshConfigContributions {
   /** meshConfig.extensionProviders. Empty when no area contributes one. */
   readonly extensionProviders: readonly MeshExtensionProvider[];
+  /**
+   * istiod's environment (chart value pilot.env), e.g. the security area's PILOT_JWT_ENABLE_REMOTE_JWKS. Not meshConfig
+   * proper, but istiod configuration an area asks for the same way. Empty when no area contributes any.
+   */
+  readonly istiodEnv: Readonly<Record<string, string>>;
 }
 
 /** What resolution receives besides the parsed config. */

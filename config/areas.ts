@@ -96,5 +96,8 @@ export function resolveAreas(
 /** Every area's meshConfig contribution, in registry order. */
 function meshConfigContributions(root: Root): MeshConfigContributions {
   const parts = AREAS.map((area) => area.meshConfig?.(root) ?? {});
-  return { extensionProviders: parts.flatMap((p) => p.extensionProviders ?? []) };
+  return {
+    extensionProviders: parts.flatMap((p) => p.extensionProviders ?? []),
+    istiodEnv: Object.assign({}, ...parts.map((p) => p.istiodEnv ?? {})) as Record<string, string>,
+  };
 }

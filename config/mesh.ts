@@ -124,6 +124,20 @@ export const serviceDeclaration = z
       .max(1000)
       .optional()
       .describe("Pods you expect it to run (footprint report; default: an estimate of 2)."),
+    serviceAccount: dnsLabel
+      .optional()
+      .describe(
+        "Kubernetes ServiceAccount its pods run as: their mesh identity, cluster.local/ns/<namespace>/sa/<serviceAccount>, " +
+          "which authorization policies name as a caller. Default: the service's name (set it when the Deployment uses another).",
+      ),
+    podLabels: z
+      .record(z.string().min(1), labelValue)
+      .refine((labels) => Object.keys(labels).length > 0, "must name at least one label (none would select every pod)")
+      .optional()
+      .describe(
+        "Labels that select its pods (the Service's spec.selector); the security area's policies select its workload " +
+          "by them. Default: app: <name>, Istio's recommended app label.",
+      ),
     versions: z
       .array(labelValue)
       .default([])
@@ -242,6 +256,10 @@ export interface GraphService {
   readonly namespace: string;
   readonly ports: readonly ServicePort[];
   readonly versions: readonly string[];
+  /** ServiceAccount of its pods (services.<name>.serviceAccount, default the name): its mesh identity. */
+  readonly serviceAccount: string;
+  /** Labels of its pods (services.<name>.podLabels, default app: <name>): what workload selectors match. */
+  readonly podLabels: Readonly<Record<string, string>>;
   /** Pods it is expected to run, when the stack declares it (services.<name>.replicas). */
   readonly replicas?: number;
   readonly callers: Callers;
@@ -312,6 +330,8 @@ export function resolveGraph(root: MeshInput): ServiceGraph {
       namespace: s.namespace,
       ports: s.ports,
       versions: s.versions,
+      serviceAccount: s.serviceAccount ?? name,
+      podLabels: s.podLabels ?? { app: name },
       ...(s.replicas !== undefined ? { replicas: s.replicas } : {}),
       callers: {
         services: s.callers.services,

@@ -423,7 +423,7 @@ export const TRACING_PROVIDER = "jaeger";
  * What observability contributes to istiod's meshConfig: the tracing provider, Istio's OpenTelemetry tracer sending
  * OTLP/gRPC to Jaeger's collector port (MeshConfig.ExtensionProvider.opentelemetry {service, port} in Istio 1.23).
  */
-function observabilityMeshConfig(namespace: string): MeshConfigContributions {
+function observabilityMeshConfig(namespace: string): Partial<MeshConfigContributions> {
   return {
     extensionProviders: [
       {

@@ -102,3 +102,11 @@ export const MTLS_CHECK_LABEL = "security.aks-mesh.io/mtls-compatibility-check";
 export const MTLS_CHECK_SCOPE_ANNOTATION = "security.aks-mesh.io/mtls-scope";
 /** The scope value that covers the whole mesh (every namespace, and the mesh-wide PeerAuthentication). */
 export const MESH_WIDE_SCOPE = "*";
+
+// Authorization in dry-run (docs/security.md): the program writes both annotations on every AuthorizationPolicy it
+// generates in dry-run; the pack reads them (authorization-dry-run-age).
+
+/** Istio's annotation that evaluates an ALLOW or DENY AuthorizationPolicy without enforcing it (read by strconv.ParseBool). */
+export const DRY_RUN_ANNOTATION = "istio.io/dry-run";
+/** The day ("YYYY-MM-DD") a policy's dry-run started (config security.authorization.dryRunSince). */
+export const DRY_RUN_SINCE_ANNOTATION = "security.aks-mesh.io/dry-run-since";

@@ -14,6 +14,8 @@ export interface GatewayHandle {
   readonly namespaceReady: pulumi.Resource[];
   /** Name of the gateway Deployment and Service. */
   readonly name: string;
+  /** ServiceAccount of the gateway pods: their mesh identity cluster.local/ns/<namespace>/sa/<serviceAccount>. */
+  readonly serviceAccount: string;
   /** Labels of the gateway pods, as Istio Gateway objects and gateway-scoped policies select them. */
   readonly selector: Record<string, string>;
   /** "<namespace>/<name>" of the public Gateway, as a VirtualService's `gateways` names it. */

@@ -141,6 +141,7 @@ export class Ingress extends pulumi.ComponentResource {
       ...(gateway.namespaceResource ? { namespaceResource: gateway.namespaceResource } : {}),
       namespaceReady: gateway.namespaceReady,
       name: gateway.workloadName,
+      serviceAccount: gateway.serviceAccountName,
       selector: gateway.selector,
       ref: publicGateway?.ref ?? `${gateway.namespace}/${config.ingress.gatewayName}`,
       address: ip.address,

@@ -36,6 +36,16 @@ export const ACCESS_LOG_JSON_FIELDS: Readonly<Record<string, string>> = {
   upstream_transport_failure_reason: "%UPSTREAM_TRANSPORT_FAILURE_REASON%",
   // Envoy's TRACE_ID operator (Envoy 1.27+, Istio 1.19+): "-" when the request is not traced.
   trace_id: "%TRACE_ID%",
+  // Authorization dry-run results: the RBAC filter writes a dry-run policy's outcome to its dynamic metadata under
+  // <shadow stat prefix>shadow_engine_result / shadow_effective_policy_id, the prefixes istio_dry_run_allow_ and
+  // istio_dry_run_deny_ (pilot/pkg/security/authz/model/model.go, builder.go; Istio reads the same keys for its trace
+  // tags in pilot/pkg/networking/core/tracing.go). "-" when no dry-run policy applies to the request.
+  authz_dry_run_allow_result: "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_engine_result)%",
+  authz_dry_run_allow_policy:
+    "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_effective_policy_id)%",
+  authz_dry_run_deny_result: "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_deny_shadow_engine_result)%",
+  authz_dry_run_deny_policy:
+    "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_deny_shadow_effective_policy_id)%",
 };
 
 /** The name istiod's chart gives a revision's Helm release, Deployment and Service (istiod-<revision>). */
@@ -102,6 +112,7 @@ export class IstiodRevision extends pulumi.ComponentResource {
         autoscaleMax: args.pilot.maxReplicas,
         replicaCount: args.pilot.minReplicas,
         resources: args.pilot.resources,
+        ...(Object.keys(args.meshConfig.istiodEnv).length > 0 ? { env: { ...args.meshConfig.istiodEnv } } : {}),
       },
       meshConfig: {
         accessLogFile: args.accessLog.enabled ? "/dev/stdout" : "",

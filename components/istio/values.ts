@@ -53,6 +53,8 @@ export interface IstiodValues {
     autoscaleMax: number;
     replicaCount: number;
     resources: Resources;
+    /** Extra environment of istiod (pilot.env in 1.23; copied to the top-level env from 1.24 by the chart). */
+    env?: Record<string, string>;
   };
   meshConfig: MeshConfigValues;
 }

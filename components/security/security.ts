@@ -4,7 +4,9 @@ import type { ClusterHandle } from "../cluster";
 import type { GatewayHandle } from "../ingress/handle";
 import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
+import { Authorization } from "./authorization";
 import { Certificates } from "./certificates";
+import { Jwt, jwksFetches } from "./jwt";
 import { NetworkPolicies } from "./network-policies";
 
 export interface SecurityArgs {
@@ -53,6 +55,49 @@ export class Security extends pulumi.ComponentResource {
           graph: config.mesh.graph,
           meshNamespaces: config.meshNamespaces.map((n) => n.name),
           handles,
+        },
+        { parent: this },
+      );
+    }
+
+    const { authorization, jwt } = config.security;
+    const graph = config.mesh.graph;
+    const gateway = {
+      namespace: handles.gateway.namespace,
+      serviceAccount: handles.gateway.serviceAccount,
+      selector: handles.gateway.selector,
+    };
+    const jwtInput = { config: jwt, graph, gateway };
+    const monitoring = handles.observability;
+    if (authorization.enabled) {
+      new Authorization(
+        `${name}-authorization`,
+        {
+          config: authorization,
+          graph,
+          meshNamespaces: config.meshNamespaces.map((n) => n.name),
+          gateway,
+          ...(monitoring ? { monitoringNamespace: monitoring.namespace } : {}),
+          jwksFetches: jwksFetches(jwtInput),
+          handles: {
+            controlPlane: handles.controlPlane,
+            mesh: handles.mesh,
+            ...(monitoring ? { monitoringReady: monitoring.namespaceReady } : {}),
+          },
+        },
+        { parent: this },
+      );
+    }
+    if (jwt.rules.length > 0) {
+      new Jwt(
+        `${name}-jwt`,
+        {
+          ...jwtInput,
+          handles: {
+            controlPlane: handles.controlPlane,
+            mesh: handles.mesh,
+            gatewayReady: handles.gateway.namespaceReady,
+          },
         },
         { parent: this },
       );

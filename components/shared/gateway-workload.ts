@@ -57,6 +57,8 @@ export abstract class GatewayWorkload extends pulumi.ComponentResource {
   readonly namespace: string;
   /** Name of the Deployment and its Service. */
   readonly workloadName: string;
+  /** Name of the ServiceAccount its pods run as (their mesh identity). */
+  readonly serviceAccountName: string;
   /** The Namespace, when this component creates it. */
   readonly namespaceResource?: k8s.core.v1.Namespace;
   /**
@@ -95,6 +97,7 @@ export abstract class GatewayWorkload extends pulumi.ComponentResource {
     const inNamespace = { parent: this, dependsOn: this.namespaceReady };
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata }, inNamespace);
+    this.serviceAccountName = metadata.name;
     // The gateway reads the TLS Secrets named by Gateway credentialName in its own namespace.
     const role = new k8s.rbac.v1.Role(
       `${name}-role`,

@@ -8,13 +8,17 @@ import type { ingressKeys } from "../ingress";
 import type { istioKeys } from "../istio";
 import type { meshKeys } from "../mesh";
 import type { observabilityKeys } from "../observability";
+import { type AuthorizationConfig, authorizationChecks, authorizationSection } from "./authorization";
 import { certificatesChecks, certificatesSection, type CertificatesConfig, resolveCertificates } from "./certificates";
+import { JWKS_FETCH_ENV, JWKS_FETCH_MODE, type JwtConfig, jwtChecks, jwtSection } from "./jwt";
 import { type NetworkPoliciesConfig, networkPoliciesChecks, networkPoliciesSection } from "./network-policies";
 
 export const securitySection = z
   .strictObject({
     certificates: certificatesSection,
     networkPolicies: networkPoliciesSection,
+    authorization: authorizationSection,
+    jwt: jwtSection,
   })
   .prefault({})
   .describe(
@@ -37,6 +41,10 @@ export interface SecurityAreaConfig {
     readonly certificates?: CertificatesConfig;
     /** aks-mesh:security.networkPolicies. */
     readonly networkPolicies: NetworkPoliciesConfig;
+    /** aks-mesh:security.authorization. */
+    readonly authorization: AuthorizationConfig;
+    /** aks-mesh:security.jwt. */
+    readonly jwt: JwtConfig;
   };
 }
 
@@ -45,13 +53,20 @@ export const securityArea: ConfigArea<typeof securityKeys, SecurityInput, Securi
   crossChecks: (root, ctx) => [
     ...certificatesChecks(root, ctx.key),
     ...networkPoliciesChecks(root.security.networkPolicies, root, ctx),
+    ...authorizationChecks(root, ctx),
+    ...jwtChecks(root, ctx),
   ],
+  // The JWKS trap's fix (config/security/jwt.ts): proxies fetch an in-mesh JWKS through the mesh.
+  meshConfig: (root) =>
+    root.security.jwt.rules.length > 0 ? { istiodEnv: { [JWKS_FETCH_ENV]: JWKS_FETCH_MODE } } : {},
   resolve: (root) => {
     const certificates = resolveCertificates(root);
     return {
       security: {
         ...(certificates ? { certificates } : {}),
         networkPolicies: root.security.networkPolicies,
+        authorization: root.security.authorization,
+        jwt: root.security.jwt,
       },
     };
   },

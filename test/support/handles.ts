@@ -29,7 +29,7 @@ export function testControlPlane(overrides: Partial<ControlPlaneHandle> = {}): C
     injectionRevision: "1-23-4",
     namespace: "istio-system",
     ready: [],
-    meshConfig: { extensionProviders: [] },
+    meshConfig: { extensionProviders: [], istiodEnv: {} },
     ...overrides,
   };
 }
@@ -40,6 +40,7 @@ export function testGateway(overrides: Partial<GatewayHandle> = {}): GatewayHand
     namespace: "istio-ingress",
     namespaceReady: [],
     name: "istio-ingressgateway",
+    serviceAccount: "istio-ingressgateway",
     selector: { app: "istio-ingressgateway", istio: "ingressgateway" },
     ref: "istio-ingress/public-gateway",
     address: pulumi.output("192.0.2.10"),

@@ -74,6 +74,20 @@ beforeAll(async () => {
   });
   // Two revisions side by side, as a canary upgrade runs them.
   const c = config(prodIstio).istio;
+  // The JWT section's contribution (config/security/jwt.ts) as the control plane receives it.
+  new IstiodRevision("jwks-istiod", {
+    version: c.version,
+    revision: c.revision,
+    chartRepository: c.chartRepository,
+    namespace: c.namespace,
+    timeoutSeconds: c.helmTimeoutSeconds,
+    hub: c.hub,
+    accessLog: c.accessLog,
+    outboundTrafficPolicy: c.outboundTrafficPolicy,
+    pilot: c.pilot,
+    proxyResources: c.proxy.resources,
+    meshConfig: { ...c.meshConfig, istiodEnv: { PILOT_JWT_ENABLE_REMOTE_JWKS: "hybrid" } },
+  });
   const revision = (rev: string, version: string) =>
     new IstiodRevision(`pair-istiod-${rev}`, {
       version,
@@ -189,7 +203,29 @@ test("logs the trace id with Istio's default JSON access log fields, so a log li
     upstream_cluster: "%UPSTREAM_CLUSTER_RAW%",
     request_id: "%REQ(X-REQUEST-ID)%",
   });
-  expect(Object.keys(fields)).toHaveLength(25);
+  // Istio's 24 default fields, the trace id and the 4 authorization dry-run fields.
+  expect(Object.keys(fields)).toHaveLength(29);
+});
+
+test("logs the authorization dry-run result and policy from the RBAC filter's dynamic metadata", () => {
+  const mesh = (istiod().inputs.values as Values).meshConfig as { accessLogFormat: string };
+  const fields = JSON.parse(mesh.accessLogFormat) as Record<string, string>;
+  // Keys: Envoy's shadow_engine_result / shadow_effective_policy_id under Istio's shadow stat prefixes
+  // (pilot/pkg/security/authz/model/model.go, 1.23.4).
+  expect(fields).toMatchObject({
+    authz_dry_run_allow_result: "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_engine_result)%",
+    authz_dry_run_allow_policy:
+      "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_effective_policy_id)%",
+    authz_dry_run_deny_result: "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_deny_shadow_engine_result)%",
+    authz_dry_run_deny_policy:
+      "%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_deny_shadow_effective_policy_id)%",
+  });
+});
+
+test("sends istiod's environment only when an area asks for one (the JWT section's JWKS fetch mode)", () => {
+  expect((istiod().inputs.values as Values).pilot).not.toHaveProperty("env");
+  const jwks = h.one(RELEASE, "jwks-istiod").inputs.values as Values;
+  expect((jwks.pilot as { env: unknown }).env).toEqual({ PILOT_JWT_ENABLE_REMOTE_JWKS: "hybrid" });
 });
 
 test("sizes istiod from config and autoscales it between the bounds", () => {
@@ -242,7 +278,7 @@ describe("meshConfig contributions of other areas", () => {
 
   test("sends no extensionProviders when no area contributes one", () => {
     expect((istiod().inputs.values as Values).meshConfig).not.toHaveProperty("extensionProviders");
-    expect(plain.meshConfig).toEqual({ extensionProviders: [] });
+    expect(plain.meshConfig).toEqual({ extensionProviders: [], istiodEnv: {} });
   });
 });
 

@@ -19,19 +19,21 @@ const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const metadataOf = (r: { inputs: Record<string, unknown> }) =>
   r.inputs.metadata as { name: string; namespace: string; labels: Record<string, string> };
 
-test("writes a default-deny ingress NetworkPolicy in the application namespace and in the monitoring one", () => {
+test("writes a default-deny ingress NetworkPolicy in each application namespace and in the monitoring one", () => {
   const denies = h
     .all(NETWORK_POLICY)
     .filter((r) => metadataOf(r).name === "default-deny-ingress")
     .map((r) => metadataOf(r).namespace);
-  expect(denies.sort()).toEqual(["monitoring", "shop"]);
+  expect(denies.sort()).toEqual(["keycloak", "monitoring", "shop"]);
 });
 
 test("creates each application namespace's policies after the namespace, and the monitoring ones after theirs", () => {
-  const shop = h.one("kubernetes:core/v1:Namespace", "mesh-namespaces-shop").urn;
   const monitoring = h.one("kubernetes:core/v1:Namespace", "observability-ns").urn;
   for (const r of h.all(NETWORK_POLICY)) {
-    expect(r.dependsOn).toContain(metadataOf(r).namespace === "shop" ? shop : monitoring);
+    const ns = metadataOf(r).namespace;
+    const expected =
+      ns === "monitoring" ? monitoring : h.one("kubernetes:core/v1:Namespace", `mesh-namespaces-${ns}`).urn;
+    expect(r.dependsOn).toContain(expected);
   }
 });
 
