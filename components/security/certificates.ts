@@ -19,12 +19,12 @@ export interface CertificatesArgs {
 }
 
 /** cert-manager chart values this component sets (checked against jetstack/cert-manager v1.18.6 values.yaml). */
-export interface CertManagerValues {
+export type CertManagerValues = {
   /** Install the CRDs with the chart, annotated helm.sh/resource-policy: keep so an uninstall leaves them. */
   crds: { enabled: boolean; keep: boolean };
   /** Leader election in the release's namespace instead of the chart's default kube-system. */
   global: { leaderElection: { namespace: string } };
-}
+};
 
 /** The chart values: CRDs with the chart and kept, leader election in cert-manager's own namespace. */
 export function certManagerValues(namespace: string): CertManagerValues {
@@ -93,7 +93,7 @@ export class Certificates extends pulumi.ComponentResource {
           version: certManager.version,
           repositoryOpts: { repo: CERT_MANAGER_CHART_REPOSITORY },
           namespace: certManager.namespace,
-          values: certManagerValues(certManager.namespace) as unknown as Record<string, pulumi.Input<unknown>>,
+          values: certManagerValues(certManager.namespace),
           timeout: certManager.helmTimeoutSeconds,
           // The chart waits for its webhook (startupapicheck): a failed install rolls back instead of half a tool.
           atomic: true,
