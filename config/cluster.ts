@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ConfigArea, Parsed } from "./area";
 import { createdClusterProblems } from "./compatibility";
 import { azureName, resourceGroupName, whenFieldsValid } from "./primitives";
-import type { istioKeys } from "./istio";
+import { installedRevisions, type istioKeys } from "./istio";
 
 /**
  * AKS's network policy engines (ManagedCluster networkProfile.networkPolicy): "none" enforces nothing, so a cluster
@@ -145,9 +145,12 @@ export const clusterArea: ConfigArea<
   Parsed<typeof clusterKeys>
 > = {
   keys: clusterKeys,
-  crossChecks: (root, { key, today }) =>
-    root.cluster.mode === "create" && root.cluster.create
-      ? createdClusterProblems(root.cluster.create, root.istio.version, today, key)
-      : [],
+  // Every installed revision must run on the cluster: during a canary both the stable and the new one.
+  crossChecks: (root, { key, today }) => {
+    const create = root.cluster.mode === "create" ? root.cluster.create : undefined;
+    if (!create) return [];
+    const versions = [...new Set(installedRevisions(root.istio).map((r) => r.version))];
+    return versions.flatMap((v) => createdClusterProblems(create, v, today, key));
+  },
   resolve: (root) => ({ cluster: root.cluster }),
 };

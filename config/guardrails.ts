@@ -6,7 +6,8 @@ import type { Environment } from "../policy/contract";
 export interface GuardedConfig {
   environment: Environment;
   staticIp: { adoptResourceId?: string | undefined; expectedAddress?: string | undefined };
-  istio: { version: string; revision?: string | undefined };
+  /** The single form (version, revision) or the list form (revisions, each with its revision pinned by the schema). */
+  istio: { version?: string | undefined; revision?: string | undefined; revisions?: readonly unknown[] | undefined };
   ingressGateway: {
     namespace: string;
     autoscaling: { minReplicas: number };
@@ -17,6 +18,9 @@ export interface GuardedConfig {
   outsideMeshNamespaces: { name: string }[];
   observability?: { enabled: boolean; tls?: unknown; grafana: { anonymousViewer: boolean } } | undefined;
 }
+
+/** istio.version when unset (config/istio.ts DEFAULT_ISTIO_VERSION; repeated here, which istio.ts imports). */
+const DEFAULT_VERSION = "1.23.4";
 
 /** The revision a version runs under by default: the version with dashes ("1.23.4" -> "1-23-4"). */
 export function revisionOf(version: string): string {
@@ -35,13 +39,14 @@ function everyStack(c: GuardedConfig, k: (path: string) => string): string[] {
   // sidecar and the gateway follow on their next restart: the opposite of a canary. (Without a pinned revision the
   // revision follows the version, so a new version moves every namespace's istio.io/rev label in one `pulumi up`;
   // production stacks must pin it, see below.)
-  const { version, revision } = c.istio;
+  const { revision } = c.istio;
+  const version = c.istio.version ?? DEFAULT_VERSION;
   if (revision !== undefined && revision !== revisionOf(version)) {
     problems.push(
       `${k("istio.version")}: "${version}" is not the version of the running revision "${revision}" (${k("istio.revision")}): ` +
         `changing the version in place would upgrade that revision, and every sidecar with it, in one pulumi up. Keep the ` +
         `version that revision runs; a new version is installed as a second revision beside it, and namespaces then move ` +
-        "to it one at a time (this stack does not install a second revision yet).",
+        `to it one at a time: list both in ${k("istio.revisions")} (docs/upgrades.md).`,
     );
   }
 
@@ -70,10 +75,12 @@ function productionOnly(c: GuardedConfig, k: (path: string) => string): string[]
   const problems: string[] = [];
   const env = k("environment");
 
-  if (c.istio.revision === undefined) {
+  // The list form names every revision explicitly.
+  if (c.istio.revision === undefined && c.istio.revisions === undefined) {
+    const version = c.istio.version ?? DEFAULT_VERSION;
     problems.push(
       `${k("istio.revision")}: a production stack pins the revision it runs (${env} is "production"); set it to ` +
-        `"${revisionOf(c.istio.version)}" (the revision of version ${c.istio.version}), so that a change of ` +
+        `"${revisionOf(version)}" (the revision of version ${version}), so that a change of ` +
         `${k("istio.version")} is refused instead of moving every namespace to a new revision in one pulumi up.`,
     );
   }

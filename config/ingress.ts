@@ -174,6 +174,12 @@ export const ingressGatewaySection = z
       .describe(
         "Name of its Deployment, Service and ServiceAccount; pods carry app=<name>, istio=<name without istio->.",
       ),
+    revision: dnsLabel
+      .optional()
+      .describe(
+        "istio.io/rev of the gateway's pods: a revision tag or installed revision, to move the gateway alone to a " +
+          "canary (then kubectl rollout restart it). Unset: istio.injectionTag, else the stable revision.",
+      ),
     autoscaling: z
       .strictObject({
         minReplicas: z.int().min(1).default(1).describe("HorizontalPodAutoscaler minimum."),

@@ -17,6 +17,12 @@ export const meshNamespace = z.strictObject({
     .describe(
       "true: the namespace exists and only gets the label (server-side apply patch); false: the stack creates it.",
     ),
+  revision: dnsLabel
+    .optional()
+    .describe(
+      "Its istio.io/rev: a revision tag or installed revision, to move this namespace alone to a canary (then " +
+        "restart its deployments). Unset: istio.injectionTag, else the stable revision.",
+    ),
 });
 
 export const meshNamespacesSection = z

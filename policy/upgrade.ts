@@ -25,6 +25,39 @@ import {
 export const MAX_ISTIO_HOP_MINORS = 2;
 export const CANARY_UPGRADE_SOURCE = "https://istio.io/latest/docs/setup/upgrade/canary/";
 
+/** A revision's part in a canary upgrade (config istio.revisions[].role). */
+export type RevisionRole = "stable" | "canary" | "previous";
+
+/** The number of minors between the oldest and the newest of some Istio versions (0 for one minor). */
+export function minorSpan(versions: readonly string[]): number {
+  const minors = versions.map(minorOf).filter((m): m is string => m !== undefined);
+  if (minors.length === 0) return 0;
+  const sorted = [...minors].sort(compareMinors);
+  return minorDistance(sorted[0] as string, sorted[sorted.length - 1] as string);
+}
+
+/**
+ * How many minors back an istiod chart's compatibility profiles reach: the chart of minor N ships
+ * files/profile-compatibility-version-<N-3..N-1>.yaml (istio/istio manifests/charts/istio-control/istio-discovery/files
+ * at 1.24.0: 1.21–1.23; 1.25.5: 1.22–1.24; 1.26.8: 1.23–1.25; 1.27.9: 1.24–1.26; 1.28.10: 1.25–1.27), and its
+ * zzz_profile.yaml fails the install with "unknown compatibility version" for any other value.
+ */
+export const COMPATIBILITY_PROFILES_BACK = 3;
+
+/** Why `compatibilityVersion` cannot be set on a revision of `version`; undefined when the chart has its profile. */
+export function compatibilityVersionProblem(version: string, compatibilityVersion: string): string | undefined {
+  const minor = minorOf(version);
+  const compat = minorOf(compatibilityVersion);
+  if (!minor || !compat) return `"${compatibilityVersion}" is not a minor such as "1.23"`;
+  const back = minorDistance(compat, minor);
+  if (back >= 1 && back <= COMPATIBILITY_PROFILES_BACK) return undefined;
+  return (
+    `the istiod ${minor} chart has compatibility profiles for the ${COMPATIBILITY_PROFILES_BACK} minors before it ` +
+    `only (files/profile-compatibility-version-<minor>.yaml), not ${compatibilityVersion}; its install would fail ` +
+    `with "unknown compatibility version"`
+  );
+}
+
 /** Where the cluster's Kubernetes version is set: the stack's config, or `az aks upgrade` on a cluster it only reads. */
 export type UpgradeCluster =
   { readonly mode: "create" } | { readonly mode: "existing"; readonly resourceGroup?: string; readonly name?: string };

@@ -88,7 +88,8 @@ export class Ingress extends pulumi.ComponentResource {
         ...gw,
         // The control-plane namespace exists already (the base release creates it); any other one is the gateway's.
         createNamespace: gw.namespace !== controlPlane.namespace,
-        revision: controlPlane.injectionRevision,
+        // Its own tag or revision moves the gateway alone during a canary (config ingressGateway.revision).
+        revision: gw.revision ?? controlPlane.injectionRevision,
         staticIp: { name: ip.name, resourceGroupName: ip.resourceGroupName },
         ipResources: ip.bindable,
         controlPlane: controlPlane.ready,

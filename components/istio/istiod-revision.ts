@@ -71,6 +71,11 @@ export interface IstiodRevisionArgs extends ChartSource {
   proxyResources: Resources;
   /** What other areas contribute to meshConfig (config istio.meshConfig, from each area module's export). */
   meshConfig: MeshConfigContributions;
+  /**
+   * The chart's compatibilityVersion (config istio.revisions[].compatibilityVersion): keep an older minor's defaults
+   * (files/profile-compatibility-version-<minor>.yaml) on this revision. Unset: the chart's own defaults.
+   */
+  compatibilityVersion?: string;
   /** Old URNs the release answers to, so a refactor never replaces it (the pre-split IstioControlPlane child). */
   releaseAliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[];
 }
@@ -99,6 +104,7 @@ export class IstiodRevision extends pulumi.ComponentResource {
     const extensionProviders = [...args.meshConfig.extensionProviders];
     const values: IstiodValues = {
       revision: args.revision,
+      ...(args.compatibilityVersion !== undefined ? { compatibilityVersion: args.compatibilityVersion } : {}),
       global: {
         hub: args.hub,
         tag: args.version,

@@ -39,6 +39,8 @@ export interface MeshConfigValues {
 /** Values of the `istiod` chart. */
 export interface IstiodValues {
   revision: string;
+  /** Renders the chart with an older minor's defaults (1.24+ charts; files/profile-compatibility-version-<minor>.yaml). */
+  compatibilityVersion?: string;
   global: {
     hub: string;
     tag: string;

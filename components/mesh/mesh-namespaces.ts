@@ -4,10 +4,13 @@ import { REVISION_LABEL } from "../../policy/contract";
 import { meshLabels } from "../shared";
 
 export interface MeshNamespacesArgs {
-  /** Control-plane revision whose injector serves these namespaces. */
+  /** Control-plane revision or tag whose injector serves these namespaces (istio.io/rev). */
   revision: string;
-  /** Namespaces (config meshNamespaces): existing ones are only labelled, others are created. */
-  namespaces: { name: string; existing: boolean }[];
+  /**
+   * Namespaces (config meshNamespaces): existing ones are only labelled, others are created. A namespace's own
+   * `revision` (a tag or revision, during a canary) replaces `revision` for it.
+   */
+  namespaces: { name: string; existing: boolean; revision?: string | undefined }[];
 }
 
 /**
@@ -26,7 +29,7 @@ export class MeshNamespaces extends pulumi.ComponentResource {
     super("aks-mesh:istio:MeshNamespaces", name, {}, opts);
     const childOpts = { parent: this, dependsOn: opts?.dependsOn };
     for (const ns of args.namespaces) {
-      const labels = { [REVISION_LABEL]: args.revision };
+      const labels = { [REVISION_LABEL]: ns.revision ?? args.revision };
       if (ns.existing) {
         this.resources[ns.name] = new k8s.core.v1.NamespacePatch(
           `${name}-${ns.name}`,

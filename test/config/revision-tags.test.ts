@@ -23,7 +23,7 @@ function problemsOf(istio: Record<string, unknown>, meshNamespaces: { name: stri
 test("defaults to istio-system and no tags, so namespaces carry the revision itself", () => {
   const { istio } = parse({});
   expect(istio.namespace).toBe("istio-system");
-  expect(istio.revisionTags).toEqual([]);
+  expect(istio.tags).toEqual([]);
   expect(istio.injectionTag).toBeUndefined();
 });
 
@@ -34,7 +34,10 @@ test("accepts the AKS add-on's namespace and a tag chosen for injection", () => 
     injectionTag: "stable",
   });
   expect(istio.namespace).toBe("aks-istio-system");
-  expect(istio.revisionTags).toEqual(["stable", "canary"]);
+  expect(istio.tags).toEqual([
+    { tag: "stable", revision: "1-23-4" },
+    { tag: "canary", revision: "1-23-4" },
+  ]);
   expect(istio.injectionTag).toBe("stable");
 });
 
@@ -57,12 +60,12 @@ test.each([
   [
     "a tag named like the revision",
     { revision: "1-23-4", revisionTags: ["1-23-4"] },
-    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the revision's own name`,
+    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the name of an installed revision`,
   ],
   [
     "a tag named like the default revision of the version",
     { revisionTags: ["1-23-4"] },
-    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the revision's own name`,
+    `aks-mesh:istio.revisionTags[0]: "1-23-4" is the name of an installed revision`,
   ],
   [
     "an injection tag that is not one of the tags",

@@ -3,7 +3,7 @@
 // for a cluster the stack creates; for an existing one, what its read reports: --cluster-version, else the simulated
 // cluster's) to the target. Writes no plan files. Exit 0 with the steps, 2 with the reason no path exists.
 import { clusterSection } from "../../config/cluster";
-import { istioSection } from "../../config/istio";
+import { istioSection, stableRevision } from "../../config/istio";
 import { isoDate } from "../../policy/compatibility";
 import { CANARY_UPGRADE_SOURCE, type UpgradeCluster, upgradePath, type UpgradeStep } from "../../policy/upgrade";
 import type { StackConfig } from "./stack-config";
@@ -46,9 +46,10 @@ export function upgradeReport(stack: StackConfig, file: string, to: string, toda
       ? "the cluster read, --cluster-version"
       : `the simulated cluster read; yours: --cluster-version "$(az aks show -g ${c.resourceGroup} -n ${c.name} --query currentKubernetesVersion -o tsv)"`;
   const target: UpgradeCluster = created ? { mode: "create" } : { mode: "existing", resourceGroup: c.resourceGroup, name: c.name };
-  const from = { istio: istio.data.version, kubernetes };
+  // From the stable revision: during a hop the canary is the first step of the path.
+  const from = { istio: stableRevision(istio.data).version, kubernetes };
   const path = upgradePath(from, to, today, target);
-  const head = `Hop plan of stack "${stack.stack}" on ${today}: Istio ${from.istio} (${stack.project}:istio.version) on Kubernetes ${kubernetes} (${k8sSource}) to Istio ${to}`;
+  const head = `Hop plan of stack "${stack.stack}" on ${today}: Istio ${from.istio} (the stable revision, ${stack.project}:istio) on Kubernetes ${kubernetes} (${k8sSource}) to Istio ${to}`;
   if (!path.ok) return { code: 2, lines: [head, `plan: no upgrade path: ${path.reason}`] };
 
   const lines = [head];
