@@ -11,6 +11,7 @@ import {
   type IsoDate,
   isoDate,
   ISTIO_SUPPORT_SOURCE,
+  ISTIO_RELEASES,
   istioRelease,
   istioReleasesSupporting,
   kubernetesChoices,
@@ -20,6 +21,7 @@ import {
 } from "../compatibility";
 import { CLUSTER_KUBERNETES_VERSION_OUTPUT, CLUSTER_TYPES } from "../contract";
 import { at, helmReleases, isIstioRelease, plain, str } from "../lib";
+import { upgradePath } from "../upgrade";
 
 const MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster";
 const CANARY_UPGRADE_DOCS = "https://istio.io/latest/docs/setup/upgrade/canary/";
@@ -53,14 +55,34 @@ function clusterVersions(resources: PolicyResource[]): ClusterVersion[] {
   return out;
 }
 
-/** The Istio versions the stack installs: the chart versions of its Istio releases. */
-function istioVersions(resources: PolicyResource[]): string[] {
+/** The versions of the Istio releases of `charts`, oldest first. */
+function chartVersions(resources: PolicyResource[], charts: string[]): string[] {
   const versions = helmReleases(resources)
-    .filter((r) => isIstioRelease(r) === true && (r.chart === "istiod" || r.chart === "base"))
+    .filter((r) => isIstioRelease(r) === true && typeof r.chart === "string" && charts.includes(r.chart))
     .map((r) => r.version)
     .filter((v): v is string => typeof v === "string" && minorOf(v) !== undefined)
     .map((v) => v.replace(/^v/, ""));
-  return [...new Set(versions)];
+  return [...new Set(versions)].sort(compareVersions);
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The running Istio and the revisions being added beside it: the oldest istiod version runs the cluster today; any
+ * newer istiod is a canary hop. Without an istiod, the base chart's version stands for the running one.
+ */
+function runningAndNew(resources: PolicyResource[]): { running: string[]; added: string[] } {
+  const istiods = chartVersions(resources, ["istiod"]);
+  if (istiods.length === 0) return { running: chartVersions(resources, ["base"]), added: [] };
+  return { running: istiods.slice(0, 1), added: istiods.slice(1) };
 }
 
 /** What is wrong with one Istio/Kubernetes pair on `today`, and what to do; undefined when nothing is. */
@@ -122,10 +144,30 @@ export function pairProblem(istioVersion: string, cluster: ClusterVersion, today
       );
     }
   }
+  const hop = firstFixingHop(istioVersion, k8s, today);
   return (
     `The cluster runs Kubernetes ${cluster.version} (${from}) under Istio ${istioVersion}: ${facts.join("; ")}. ` +
-    `To get back inside both tables: ${steps.join("; then ")}. docs/kubernetes-istio-versions.md has the steps.`
+    `To get back inside both tables: ${steps.join("; then ")}.${hop} docs/kubernetes-istio-versions.md has the steps.`
   );
+}
+
+/**
+ * The hop plan's first steps up to the one that brings the pair inside both tables (policy/upgrade.ts), toward the
+ * newest release of the table, as a sentence; "" when no path exists.
+ */
+function firstFixingHop(istioVersion: string, k8s: string, today: IsoDate): string {
+  const target = ISTIO_RELEASES[0]?.checkedPatch;
+  if (!target) return "";
+  const path = upgradePath({ istio: istioVersion, kubernetes: k8s }, target, today);
+  if (!path.ok || path.insideAfter === 0) return "";
+  const steps = path.steps
+    .slice(0, path.insideAfter)
+    .map((s) =>
+      s.kind === "istio"
+        ? `Istio ${s.from} -> ${s.to} (canary revision ${s.toRevision})`
+        : `Kubernetes ${s.from} -> ${s.to} (az aks upgrade)`,
+    );
+  return ` The hop that fixes it: ${steps.join(", then ")} (npm run plan -- <stack> --upgrade-to ${target} prints every step).`;
 }
 
 /** The policy, with the day it judges AKS's offer on (tests pass a fixed one). */
@@ -139,7 +181,7 @@ export function clusterKubernetesVersionPolicy(today: () => IsoDate): StackValid
     why: "an existing cluster is outside Istio's or AKS's support; a created cluster is refused by config",
     validateStack: (args, report: ReportViolation) => {
       const clusters = clusterVersions(args.resources);
-      const istio = istioVersions(args.resources);
+      const istio = runningAndNew(args.resources).running;
       const day = today();
       for (const cluster of clusters) {
         for (const version of istio) {
@@ -152,3 +194,32 @@ export function clusterKubernetesVersionPolicy(today: () => IsoDate): StackValid
 }
 
 export const istioSupportsClusterKubernetesVersion = clusterKubernetesVersionPolicy(() => isoDate(new Date()));
+
+/** The canary half: a revision added beside the running one must support the cluster's Kubernetes version. */
+export const istioCanarySupportsClusterKubernetesVersion: StackValidationPolicy & Why = {
+  name: "istio-canary-supports-cluster-kubernetes-version",
+  description:
+    "A revision added beside the running one (a canary hop: an istiod newer than the oldest installed) supports the " +
+    "cluster's Kubernetes version in Istio's support table: a hop must land inside it, unlike a running Istio that an " +
+    `AKS upgrade left outside (that one is advisory, istio-supports-cluster-kubernetes-version; ${ISTIO_SUPPORT_SOURCE.url}).`,
+  enforcementLevel: "mandatory",
+  why: "a hop must land on an Istio release that supports the cluster",
+  validateStack: (args, report: ReportViolation) => {
+    const { added } = runningAndNew(args.resources);
+    for (const cluster of clusterVersions(args.resources)) {
+      const k8s = minorOf(cluster.version);
+      for (const version of added) {
+        const release = istioRelease(version);
+        if (!release || !k8s || release.kubernetes.includes(k8s)) continue;
+        const fits = istioReleasesSupporting(k8s).map((r) => r.checkedPatch);
+        report(
+          `The canary revision runs Istio ${version}, which supports Kubernetes ${kubernetesRange(release)} only, and ` +
+            `the cluster runs ${cluster.version} (${cluster.existing ? "as the cluster read reports" : "as configured"}; ` +
+            `${ISTIO_SUPPORT_SOURCE.url}). Choose a hop target that supports it (${fits.join(", ") || "none in the table"}; ` +
+            "npm run plan -- <stack> --upgrade-to X.Y.Z interleaves the AKS upgrades), config aks-mesh:istio.revisions.",
+          cluster.urn,
+        );
+      }
+    }
+  },
+};

@@ -15,6 +15,7 @@ import {
   at,
   UNKNOWN,
 } from "../lib";
+import { CANARY_UPGRADE_SOURCE, MAX_ISTIO_HOP_MINORS, minorSpan } from "../upgrade";
 
 const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+$/;
 
@@ -76,18 +77,43 @@ function versionsOf(r: HelmRelease): { version: string; tag?: string } | undefin
 
 const bare = (v: string) => v.replace(/^v/, "");
 
+/** "1.25.5" > "1.23.4". */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+type Known = { r: HelmRelease; v: { version: string; tag?: string } };
+
+function knownIstioReleases(resources: Parameters<typeof helmReleases>[0]): Known[] {
+  return helmReleases(resources)
+    .filter((r) => isIstioRelease(r) === true)
+    .map((r) => ({ r, v: versionsOf(r) }))
+    .filter((x): x is Known => x.v !== undefined);
+}
+
+/** The versions of the istiod releases (one per installed revision), newest last. */
+function revisionVersions(known: Known[]): string[] {
+  return [...new Set(known.filter((k) => k.r.chart === "istiod").map((k) => bare(k.v.version)))].sort(compareVersions);
+}
+
 export const istioHelmReleasesSameVersion: StackValidationPolicy & Why = {
   name: "istio-helm-releases-same-version",
   description:
     "All Istio Helm releases (base, istiod, gateway, cni, ztunnel) and istiod's image tag are the same version: Istio " +
-    "supports a data plane at most one minor behind, and CRDs from another release than istiod break validation (Istio upgrade docs).",
+    "supports a data plane at most one minor behind, and CRDs from another release than istiod break validation (Istio " +
+    "upgrade docs). During a canary upgrade each istiod revision runs its own version; base then runs the newest of " +
+    "them (CRDs are upgraded first and serve the older revision too) and every other chart one of them " +
+    "(https://istio.io/latest/docs/setup/upgrade/canary/).",
   enforcementLevel: "mandatory",
   why: "CRDs, istiod and gateways from different releases break validation and injection",
   validateStack: (args, report) => {
-    const releases = helmReleases(args.resources).filter((r) => isIstioRelease(r) === true);
-    const known = releases
-      .map((r) => ({ r, v: versionsOf(r) }))
-      .filter((x): x is { r: HelmRelease; v: { version: string; tag?: string } } => x.v !== undefined);
+    const known = knownIstioReleases(args.resources);
     for (const { r, v } of known) {
       if (v.tag !== undefined && !/^[0-9a-f]{7,}$/.test(v.tag) && bare(v.tag).split("-")[0] !== bare(v.version)) {
         report(
@@ -97,17 +123,68 @@ export const istioHelmReleasesSameVersion: StackValidationPolicy & Why = {
         );
       }
     }
+    const listing = known.map((k) => `${shown(k.r.chart)}=${k.v.version}`).join(", ");
+    const revisions = revisionVersions(known);
+    if (revisions.length > 1) {
+      // Side by side: base at the newest revision, every other chart at one of the revisions' versions.
+      const newest = revisions[revisions.length - 1] as string;
+      for (const { r, v } of known) {
+        const version = bare(v.version);
+        if (r.chart === "base" && version !== newest) {
+          report(
+            `Istio release "base" installs ${v.version} while the newest istiod revision runs ${newest} (${listing}): the ` +
+              "CRDs must be the newest revision's, upgraded before it and never downgraded while it runs " +
+              "(config aks-mesh:istio.revisions).",
+            r.urn,
+          );
+        } else if (r.chart !== "base" && r.chart !== "istiod" && !revisions.includes(version)) {
+          report(
+            `Istio release "${shown(r.chart)}" installs ${v.version}, the version of no installed istiod revision ` +
+              `(${revisions.join(", ")}): give it the version of the revision that serves it (config aks-mesh:istio.revisions).`,
+            r.urn,
+          );
+        }
+      }
+      return;
+    }
     const versions = new Set(known.map((k) => bare(k.v.version)));
     if (versions.size <= 1) return;
     // Name the odd ones out: the version most releases use is taken as the intended one.
     const count = (v: string) => known.filter((k) => bare(k.v.version) === v).length;
     const majority = [...versions].sort((a, b) => count(b) - count(a))[0] as string;
-    const listing = known.map((k) => `${shown(k.r.chart)}=${k.v.version}`).join(", ");
     for (const { r, v } of known) {
       if (bare(v.version) === majority) continue;
       report(
         `Istio release "${shown(r.chart)}" installs ${v.version} while the others install ${majority} (${listing}): every ` +
-          "Istio chart must use the same version (config aks-mesh:istio.version). Upgrade them together, base first.",
+          "Istio chart must use the same version (config aks-mesh:istio.version). Upgrade them together, base first, " +
+          "or install the new version as a second revision (config aks-mesh:istio.revisions).",
+        r.urn,
+      );
+    }
+  },
+};
+
+export const istioCanaryHopWithinTwoMinors: StackValidationPolicy & Why = {
+  name: "istio-canary-hop-within-two-minors",
+  description:
+    'The istiod revisions installed side by side are at most two minors apart: "When using revision-based upgrades ' +
+    'jumping across two minor versions is supported" and no further (https://istio.io/latest/docs/setup/upgrade/canary/); ' +
+    "a longer hop goes through an intermediate release.",
+  enforcementLevel: "mandatory",
+  why: "Istio supports a canary upgrade across at most two minors",
+  validateStack: (args, report) => {
+    const known = knownIstioReleases(args.resources);
+    const revisions = revisionVersions(known);
+    if (revisions.length < 2) return;
+    const span = minorSpan(revisions);
+    if (span <= MAX_ISTIO_HOP_MINORS) return;
+    const newest = revisions[revisions.length - 1] as string;
+    for (const { r, v } of known) {
+      if (r.chart !== "istiod" || bare(v.version) !== newest) continue;
+      report(
+        `istiod ${newest} runs beside ${revisions.slice(0, -1).join(", ")}: a hop of ${span} minors, where Istio's canary ` +
+          `upgrade allows ${MAX_ISTIO_HOP_MINORS} (${CANARY_UPGRADE_SOURCE}). Hop through an intermediate release first ` +
+          "(npm run plan -- <stack> --upgrade-to X.Y.Z prints the hops; config aks-mesh:istio.revisions).",
         r.urn,
       );
     }
