@@ -361,6 +361,11 @@ function istioHop(from: string, to: string, k8s: string, today: IsoDate): IstioH
   const fromRevision = revisionName(from);
   const toRevision = revisionName(to);
   const minors = minorDistance(minorOf(from) ?? from, minorOf(to) ?? to);
+  // A 1.24+ chart keeps the old minor's defaults when it has its compatibility profile (compatibilityVersionProblem).
+  const keepsDefaults =
+    minors > 0 &&
+    compareMinors(minorOf(to) ?? to, "1.24") >= 0 &&
+    !compatibilityVersionProblem(to, minorOf(from) ?? from);
   return {
     kind: "istio",
     from,
@@ -370,20 +375,30 @@ function istioHop(from: string, to: string, k8s: string, today: IsoDate): IstioH
     minors,
     after: { istio: to, kubernetes: k8s },
     change: [
-      `aks-mesh:istio.version: ${to} and aks-mesh:istio.revision: ${toRevision}: istiod ${toRevision} runs beside ${fromRevision}; ` +
-        `the istio-base chart and its CRDs move to ${to} first, before any object of the new revision uses a new field`,
-      `then move the namespaces and gateways: the revision tag they carry (aks-mesh:istio.injectionTag) or their istio.io/rev label ` +
-        `to ${toRevision}, and kubectl rollout restart their deployments`,
+      `add the canary: aks-mesh:istio.revisions lists { version: ${to}, revision: ${toRevision}, role: canary` +
+        (keepsDefaults ? `, compatibilityVersion: "${minorOf(from) ?? from}"` : "") +
+        ` } beside { version: ${from}, revision: ${fromRevision}, role: stable }, and aks-mesh:istio.revisionTags ` +
+        `<canary tag>: ${toRevision}; the istio-base chart and its CRDs move to ${to} first, before any object of the ` +
+        "new revision uses a new field",
+      `move one namespace (aks-mesh:meshNamespaces[].revision: <canary tag>) or the gateway (aks-mesh:ingressGateway.revision), ` +
+        `kubectl rollout restart it, then all at once: aks-mesh:istio.revisionTags <stable tag>: ${toRevision}, and restart the rest`,
+      `promote: role stable on ${toRevision}, previous on ${fromRevision} (base.defaultRevision follows the stable role)`,
+      `remove ${fromRevision} from aks-mesh:istio.revisions once nothing points at it (policy istio-revision-removed-only-when-unreferenced; live: the checks below)`,
+      ...(keepsDefaults
+        ? [
+            `then, in a step of its own, drop compatibilityVersion from ${toRevision} to take ${minorOf(to) ?? to}'s defaults (a restart of the proxies)`,
+          ]
+        : []),
     ],
     check: [
-      `before: istioctl x precheck (istioctl ${to})`,
+      `before: istioctl x precheck (istioctl ${to}); docs/upgrades.md lists the upgrade notes that apply`,
       `${PROXY_STATUS}, and each restarted proxy on istiod-${toRevision}; kubectl get pods -A -L istio.io/rev shows none left on ${fromRevision} before it is removed`,
       `pilot_xds_pushes of istiod-${toRevision} rising while pilot_total_xds_rejects stays flat`,
       FIVE_XX,
     ],
     rollback: [
-      `point the tag or the namespaces' istio.io/rev and the gateways back at ${fromRevision} and restart them; remove revision ` +
-        `${toRevision} only once nothing points at it`,
+      `until the removal: point the tags, the namespaces' and the gateway's istio.io/rev back at ${fromRevision} (role stable ` +
+        `again if promoted) and restart them; remove revision ${toRevision} only once nothing points at it`,
       `never downgrade the istio-base chart or the CRDs: they stay at ${to}, which serve revision ${fromRevision} too`,
     ],
     notes: pairProblems(to, k8s, today),

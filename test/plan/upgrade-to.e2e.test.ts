@@ -12,7 +12,7 @@ test("prints prod's hops from 1.23.4 on Kubernetes 1.30 to the newest patch, eac
   const result = await planCli(["prod", "--upgrade-to", NEWEST, "--cluster-version", "1.30.14", "--out", out]);
   expect(result.code).toBe(0);
   expect(result.stdout).toContain(
-    `Istio 1.23.4 (aks-mesh:istio.version) on Kubernetes 1.30.14 (the cluster read, --cluster-version) to Istio ${NEWEST}`,
+    `Istio 1.23.4 (the stable revision, aks-mesh:istio) on Kubernetes 1.30.14 (the cluster read, --cluster-version) to Istio ${NEWEST}`,
   );
   const hops = [...result.stdout.matchAll(/^\d+\. Istio (\S+) -> (\S+) /gm)].map((m): [string, string] => [m[1] ?? "", m[2] ?? ""]);
   expect(hops[0]?.[0]).toBe("1.23.4");

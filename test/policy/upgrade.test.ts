@@ -152,7 +152,9 @@ test("changes a created cluster through its config key and an existing one with 
 test("gives each hop its config keys, proxy-status and metric checks, and a rollback that keeps the base chart", () => {
   const hop = steps(upgradePath({ istio: "1.23.4", kubernetes: "1.30" }, "1.25.5", "2025-06-01"))[0];
   expect(hop).toMatchObject({ kind: "istio", from: "1.23.4", to: "1.25.5", toRevision: "1-25-5" });
-  expect(hop?.change[0]).toMatch(/aks-mesh:istio\.version: 1\.25\.5 and aks-mesh:istio\.revision: 1-25-5/);
+  expect(hop?.change[0]).toMatch(
+    /aks-mesh:istio\.revisions lists \{ version: 1\.25\.5, revision: 1-25-5, role: canary, compatibilityVersion: "1\.23" \}/,
+  );
   const checks = hop?.check.join("\n");
   expect(checks).toMatch(/istioctl proxy-status/);
   expect(checks).toMatch(/pilot_xds_pushes/);
