@@ -9,6 +9,7 @@ import {
   istioImageHubAllowed,
 } from "./helm-releases";
 import { istioRevisionRemovedOnlyWhenUnreferenced } from "./revision-references";
+import { istioUpgradeNotes } from "./upgrade-notes";
 import { kubernetesProviderUpsertOff } from "./kubernetes-provider";
 
 export const installPolicies: AreaPolicy[] = [
@@ -18,6 +19,7 @@ export const installPolicies: AreaPolicy[] = [
   istioRevisionRemovedOnlyWhenUnreferenced,
   istioSupportsClusterKubernetesVersion,
   istioCanarySupportsClusterKubernetesVersion,
+  istioUpgradeNotes,
   kubernetesProviderUpsertOff,
   istioImageHubAllowed,
 ];
