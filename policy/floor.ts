@@ -42,6 +42,7 @@ export const PRODUCTION_FLOOR: readonly string[] = [
   "destination-rule-tls-enabled",
   "public-gateway-https-only",
   "network-policy-default-deny",
+  "injected-namespace-authorization-default-deny",
   "asm-request-authn-prohibited-output-headers",
   "kiali-not-anonymous",
   "grafana-no-anonymous-admin",

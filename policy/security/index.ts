@@ -1,6 +1,7 @@
 // security: the mTLS rollout, request authentication and authorization, and TLS to destinations. Later, the
 // AuthorizationPolicies and NetworkPolicies derived from the service graph (config aks-mesh:services) get their checks here.
 import type { AreaPolicy } from "../lib/why";
+import { authorizationDryRunAge, injectedNamespaceAuthorizationDefaultDeny } from "./authorization-rollout";
 import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./authorization-policy";
 import { destinationRuleTlsEnabled } from "./destination-rule-tls";
 import { publicGatewayHttpsOnly } from "./gateway-tls";
@@ -17,6 +18,8 @@ export const securityPolicies: AreaPolicy[] = [
   requestAuthenticationRequiresPrincipalPolicy,
   authorizationPolicyNoAllowAll,
   asmAuthzPolicyDefaultDeny,
+  injectedNamespaceAuthorizationDefaultDeny,
+  authorizationDryRunAge,
   asmRequestAuthnProhibitedOutputHeaders,
   destinationRuleTlsEnabled,
   publicGatewayHttpsOnly,
