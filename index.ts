@@ -39,8 +39,8 @@ export = (): StackOutputs => {
   const cluster = clusterArea("cluster", { config });
   const controlPlane = new IstioControlPlane("istio", { config, handles: { cluster } });
   const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
-  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh } });
   const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
+  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh, gateway } });
   const observability = Observability.ifEnabled("observability", {
     config,
     handles: { cluster, controlPlane, gateway },

@@ -4,9 +4,10 @@
 // trafficPolicy (istio.io/latest/docs/reference/config/networking/destination-rule), checked against the 1.23 CRD.
 import { z } from "zod";
 import type { ConfigArea, Parsed } from "./area";
+import type { ingressKeys } from "./ingress";
 import type { meshKeys } from "./mesh";
-import { unknownService } from "./mesh";
-import { dnsLabel, durationMs } from "./primitives";
+import { httpPorts, unknownService } from "./mesh";
+import { dnsLabel, durationMs, hostName, whenFieldsValid } from "./primitives";
 import { closest } from "./suggest";
 
 /**
@@ -73,6 +74,28 @@ export const connectionPool = z
         connectTimeout: istioDuration
           .optional()
           .describe("connectionPool.tcp.connectTimeout: TCP connect timeout (Istio's default 10s)."),
+        tcpKeepalive: z
+          .strictObject({
+            time: istioDuration
+              .optional()
+              .describe("connectionPool.tcp.tcpKeepalive.time: idle time before the first probe (OS default 2h)."),
+            interval: istioDuration
+              .optional()
+              .describe("connectionPool.tcp.tcpKeepalive.interval: time between probes (OS default 75s)."),
+            probes: z
+              .int()
+              .min(1)
+              .max(4294967295)
+              .optional()
+              .describe(
+                "connectionPool.tcp.tcpKeepalive.probes: unanswered probes before the connection is dropped (OS default 9).",
+              ),
+          })
+          .optional()
+          .describe(
+            "connectionPool.tcp.tcpKeepalive: SO_KEEPALIVE on the proxy's upstream connections, so a connection an " +
+              "Azure load balancer or NAT dropped silently (4 minutes idle by default) is noticed.",
+          ),
       })
       .optional()
       .describe("TCP settings (connectionPool.tcp)."),
@@ -101,28 +124,293 @@ export const connectionPool = z
 
 export const LOAD_BALANCERS = ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM"] as const;
 
+/**
+ * A locality as Istio writes it: "region", "region/zone" or "region/zone/subzone", with "*" only as the last part
+ * (1.23.4 pkg/config/validation/agent/validation.go validateLocalities).
+ */
+const locality = z.string().refine((l) => {
+  const parts = l.split("/");
+  return (
+    parts.length <= 3 && parts.every((p, i) => p.length > 0 && (p === "*" ? i === parts.length - 1 : !p.includes("*")))
+  );
+}, 'must be "region", "region/zone" or "region/zone/subzone", with "*" only as the last part');
+
+export const localityLbSetting = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        "localityLbSetting.enabled: locality-aware load balancing (Istio turns it on when the setting is present).",
+      ),
+    distribute: z
+      .array(
+        z.strictObject({
+          from: locality.describe("Callers' locality, e.g. koreacentral/koreacentral-1/*."),
+          to: z
+            .record(locality, z.int().min(1).max(100))
+            .describe("Weight (%) per destination locality; the weights add up to 100."),
+        }),
+      )
+      .optional()
+      .describe("localityLbSetting.distribute: how callers in a locality spread requests across zones, by weight."),
+    failover: z
+      .array(
+        z.strictObject({
+          from: z
+            .string()
+            .regex(/^[^/*]+$/, "must be a region")
+            .describe("Region whose callers fail over."),
+          to: z
+            .string()
+            .regex(/^[^/*]+$/, "must be a region")
+            .describe("Region they fail over to."),
+        }),
+      )
+      .optional()
+      .describe(
+        "localityLbSetting.failover: the region to fail over to when a region's endpoints are unhealthy (regions " +
+          "only; within a region Envoy prefers the caller's zone, then the others, without this list).",
+      ),
+    failoverPriority: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        "localityLbSetting.failoverPriority: labels (e.g. topology.kubernetes.io/zone) ordering endpoints by how " +
+          "many of them match the caller's.",
+      ),
+  })
+  .describe(
+    "Locality load balancing (loadBalancer.localityLbSetting): keep requests in the caller's zone, spread or fail " +
+      "them over to others. Istio fails over only when the service has outlierDetection, which is required here.",
+  );
+
+export const consistentHash = z
+  .strictObject({
+    httpHeaderName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("consistentHash.httpHeaderName: hash on this request header (e.g. x-user-id)."),
+    httpCookie: z
+      .strictObject({
+        name: z.string().min(1).describe("Cookie name."),
+        path: z.string().optional().describe("Cookie path (when Envoy sets it)."),
+        ttl: z
+          .string()
+          .regex(/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/, 'must be a duration such as "0s" or "3600s"')
+          .describe('Cookie lifetime; Envoy sets the cookie when the request lacks it ("0s": a session cookie).'),
+      })
+      .optional()
+      .describe("consistentHash.httpCookie: sticky sessions by cookie."),
+    useSourceIp: z.boolean().optional().describe("consistentHash.useSourceIp: hash on the caller's IP address."),
+  })
+  .describe("Sticky sessions (loadBalancer.consistentHash): exactly one of httpHeaderName, httpCookie, useSourceIp.");
+
 export const loadBalancer = z
   .strictObject({
     simple: z
       .enum(LOAD_BALANCERS)
       .optional()
       .describe("loadBalancer.simple: ROUND_ROBIN, LEAST_REQUEST (Istio's default) or RANDOM."),
+    consistentHash: consistentHash.optional(),
+    localityLbSetting: localityLbSetting.optional(),
+    warmupDurationSecs: istioDuration
+      .optional()
+      .describe(
+        "loadBalancer.warmupDurationSecs (a duration despite its name): a new endpoint's share of requests ramps up " +
+          "over this time (Envoy slow start). Istio applies it with ROUND_ROBIN and LEAST_REQUEST only (1.14 and " +
+          "later: every version this program installs; 1.24 adds `warmup`, and keeps this field).",
+      ),
   })
-  .describe("Load-balancing algorithm (DestinationRule trafficPolicy.loadBalancer).");
+  .describe("Load balancing (DestinationRule trafficPolicy.loadBalancer).");
 
-const policyFields = {
+export const RETRY_ON = [
+  "5xx",
+  "gateway-error",
+  "reset",
+  "reset-before-request",
+  "connect-failure",
+  "retriable-4xx",
+  "refused-stream",
+  "retriable-status-codes",
+  "retriable-headers",
+  "envoy-ratelimited",
+  "http3-post-connect-failure",
+  "cancelled",
+  "deadline-exceeded",
+  "internal",
+  "resource-exhausted",
+  "unavailable",
+] as const;
+
+/**
+ * retryOn as Istio 1.23.4 accepts it (pkg/config/validation/validation.go validateHTTPRetry): a comma-separated list of
+ * Envoy's x-envoy-retry-on / x-envoy-retry-grpc-on policies and HTTP status codes.
+ */
+const retryOn = z.string().superRefine((v, ctx) => {
+  for (const p of v.split(",")) {
+    const code = Number(p);
+    if (/^[0-9]{3}$/.test(p) && code >= 100 && code <= 599) continue;
+    if ((RETRY_ON as readonly string[]).includes(p)) continue;
+    const hint = closest(p, [...RETRY_ON]);
+    ctx.addIssue({
+      code: "custom",
+      message: `"${p}" is not a retryOn policy${hint ? `; did you mean "${hint}"?` : ` (${RETRY_ON.join(", ")} or an HTTP status)`}`,
+    });
+  }
+});
+
+export const retries = z
+  .strictObject({
+    attempts: z
+      .int()
+      .min(0)
+      .max(2147483647)
+      .describe(
+        "retries.attempts: retries per request after the first try (Envoy num_retries); 0 turns off Istio's default " +
+          "of 2 retries.",
+      ),
+    perTryTimeout: istioDuration
+      .optional()
+      .describe("retries.perTryTimeout: time limit of each try, the first included."),
+    retryOn: retryOn
+      .optional()
+      .describe(
+        'retries.retryOn: when to retry, e.g. "gateway-error,connect-failure,refused-stream" (Envoy retry policies ' +
+          "and HTTP status codes; Istio's default connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes).",
+      ),
+  })
+  .superRefine((r, ctx) => {
+    // Istio refuses a retry policy on a route that retries 0 times (validateHTTPRetry).
+    if (r.attempts === 0 && (r.perTryTimeout !== undefined || r.retryOn !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["attempts"],
+        message: "is 0 (no retries): drop perTryTimeout and retryOn",
+      });
+    }
+  }, whenFieldsValid)
+  .describe("Retries of the service's routes (VirtualService http[].retries).");
+
+/** The DestinationRule fields of a policy: what `trafficPolicy` (and, per port, `portLevelSettings`) take. */
+const destinationFields = {
   outlierDetection: outlierDetection.optional(),
   connectionPool: connectionPool.optional(),
   loadBalancer: loadBalancer.optional(),
 };
 
-/** A traffic policy: the DestinationRule trafficPolicy fields this stack sets; every field optional. */
+/** The route fields of a policy: what the service's VirtualService routes take (in-mesh and delegated public). */
+const routeFields = {
+  timeout: istioDuration
+    .optional()
+    .describe(
+      "timeout: the route's time limit, retries included (VirtualService http[].timeout; Istio's default: none). " +
+        "On a delegated public route it replaces the host route's timeout (ingress.hosts[].routes[].timeout).",
+    ),
+  retries: retries.optional(),
+};
+
+const policyFields = { ...destinationFields, ...routeFields };
+
+/** A traffic policy: DestinationRule and route fields this stack sets; every field optional. */
 export const trafficPolicy = z.strictObject(policyFields);
 export type TrafficPolicy = z.infer<typeof trafficPolicy>;
+/** The part of a policy a DestinationRule port can override (portLevelSettings). */
+export const portPolicy = z.strictObject(destinationFields);
+export type PortPolicy = z.infer<typeof portPolicy>;
+
+const percentage = z.number().min(0).max(100);
+
+export const faultInjection = z
+  .strictObject({
+    delay: z
+      .strictObject({
+        percent: percentage.describe("fault.delay.percentage.value: share (%) of requests delayed."),
+        fixedDelay: istioDuration.describe("fault.delay.fixedDelay: how long each is held."),
+      })
+      .optional()
+      .describe("Delay injected before the request is forwarded (VirtualService http[].fault.delay)."),
+    abort: z
+      .strictObject({
+        percent: percentage.describe("fault.abort.percentage.value: share (%) of requests aborted."),
+        httpStatus: z.int().min(200).max(599).describe("fault.abort.httpStatus: the status they get, e.g. 503."),
+      })
+      .optional()
+      .describe("Requests answered with an error instead of being forwarded (VirtualService http[].fault.abort)."),
+    expires: z.iso
+      .date({ message: 'must be a date such as "2026-12-15"' })
+      .describe("Last day of the drill: after it the config is refused until the block is removed."),
+    allowInProduction: z
+      .boolean()
+      .default(false)
+      .describe("Must be true for a production stack to inject faults (a drill agreed for production)."),
+  })
+  .superRefine((f, ctx) => {
+    if (!f.delay && !f.abort) ctx.addIssue({ code: "custom", message: "sets neither delay nor abort" });
+  }, whenFieldsValid)
+  .describe(
+    "Fault injection for resilience drills, on the service's routes (in-mesh and delegated public). Refused once " +
+      "`expires` has passed, and in production unless allowInProduction.",
+  );
+
+/** Envoy's local rate limit fill timer must tick at least every 50ms (local_ratelimit_impl.cc). */
+const fillInterval = istioDuration.refine(
+  (d) => (durationMs(d) ?? 0) >= 50,
+  "must be at least 50ms (Envoy's local rate limit refuses a shorter fill interval)",
+);
+
+export const tokenBucket = z
+  .strictObject({
+    maxTokens: z
+      .int()
+      .min(1)
+      .max(4294967295)
+      .describe("token_bucket.max_tokens: the bucket's size, the burst allowed."),
+    tokensPerFill: z
+      .int()
+      .min(1)
+      .max(4294967295)
+      .default(1)
+      .describe("token_bucket.tokens_per_fill: tokens added each fillInterval (Envoy's default 1)."),
+    fillInterval: fillInterval.describe("token_bucket.fill_interval: how often tokens are added (at least 50ms)."),
+  })
+  .describe("A local rate limit: Envoy's token bucket, per proxy (each gateway or sidecar replica has its own).");
+export type TokenBucket = z.infer<typeof tokenBucket>;
+
+export const gatewayRateLimit = tokenBucket
+  .extend({
+    host: hostName.describe("A host of aks-mesh:ingress.hosts."),
+    prefix: z
+      .string()
+      .startsWith("/")
+      .optional()
+      .describe("A route of that host (its prefix); omitted: every route of the host."),
+  })
+  .describe("A local rate limit at the ingress gateway, for a host or one of its routes.");
 
 export const serviceTraffic = z.strictObject({
   preset: dnsLabel.optional().describe("A preset of aks-mesh:traffic.presets; the fields below override it."),
   ...policyFields,
+  ports: z
+    .record(z.string().regex(/^[0-9]+$/, "must be a port number"), portPolicy)
+    .optional()
+    .describe(
+      "Per port of the service (its number): DestinationRule portLevelSettings, overriding the service's policy " +
+        "for that port (outlierDetection, connectionPool, loadBalancer).",
+    ),
+  fault: faultInjection.optional(),
+  rateLimit: tokenBucket
+    .extend({
+      selector: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe("Labels of the service's pods (default: aks-mesh:services.<name>.podLabels, else app: <service>)."),
+    })
+    .optional()
+    .describe(
+      "A local rate limit at the service's sidecars (inbound), per pod: an EnvoyFilter in its namespace selecting its pods.",
+    ),
 });
 
 export const trafficSection = z
@@ -136,16 +424,29 @@ export const trafficSection = z
       .default({})
       .describe(
         "Per service of aks-mesh:services: a preset and/or its own fields. A field set here replaces the preset's " +
-          "value of that field only (field by field: outlierDetection.interval, connectionPool.http.maxRetries, ...); " +
-          "the service gets one DestinationRule named after it. Rollback: remove the service's entry.",
+          "value of that field only (field by field: outlierDetection.interval, connectionPool.http.maxRetries, ...; " +
+          "retries, tcpKeepalive and localityLbSetting as a whole; simple and consistentHash replace each other). " +
+          "The service gets a DestinationRule named after it and, with route fields, a VirtualService <service>-mesh " +
+          "for in-mesh callers. Rollback: remove the service's entry.",
+      ),
+    gatewayRateLimits: z
+      .array(gatewayRateLimit)
+      .default([])
+      .describe(
+        "Local rate limits at the ingress gateway (EnvoyFilter), per host or host and route: 429 with x-ratelimit-* headers.",
       ),
   })
   .prefault({})
-  .describe("Traffic policy per service: circuit breakers, connection pools, load balancing (README: Traffic policy).");
+  .describe(
+    "Traffic policy per service: circuit breakers, connection pools, load balancing, retries and timeouts, fault " +
+      "drills, local rate limits (README: Traffic policy).",
+  );
 
 export const trafficKeys = { traffic: trafficSection };
 
-type TrafficInput = Parsed<typeof trafficKeys> & Pick<Parsed<typeof meshKeys>, "services">;
+type TrafficInput = Parsed<typeof trafficKeys> &
+  Pick<Parsed<typeof meshKeys>, "services"> &
+  Pick<Parsed<typeof ingressKeys>, "ingress"> & { environment: string };
 
 /** One service's resolved policy. */
 export interface ServiceTrafficPolicy {
@@ -153,31 +454,58 @@ export interface ServiceTrafficPolicy {
   readonly preset?: string;
   /** The preset merged with the service's own fields. */
   readonly policy: TrafficPolicy;
+  /** Port number -> what that port overrides (portLevelSettings). */
+  readonly ports?: Readonly<Record<number, PortPolicy>>;
+  readonly fault?: z.infer<typeof faultInjection>;
+  /** The sidecar rate limit, with the pods' labels resolved. */
+  readonly rateLimit?: TokenBucket & { readonly selector: Readonly<Record<string, string>> };
 }
+
+/** A gateway rate limit: its host, and its route's prefix when it limits one route. */
+export type GatewayRateLimit = z.infer<typeof gatewayRateLimit>;
 
 /** The traffic area's part of the validated config. */
 export interface TrafficAreaConfig {
   readonly traffic: {
     /** By service name: each service of the graph with a non-empty policy. */
     readonly services: Readonly<Record<string, ServiceTrafficPolicy>>;
+    readonly gatewayRateLimits: readonly GatewayRateLimit[];
   };
+}
+
+/** Whether a policy sets a DestinationRule field. */
+export function hasDestinationFields(p: TrafficPolicy | PortPolicy): boolean {
+  return p.outlierDetection !== undefined || p.connectionPool !== undefined || p.loadBalancer !== undefined;
 }
 
 /**
  * A preset with a service's overrides laid over it, field by field: a field the service sets replaces the preset's
- * value of that field, and every other field of the preset stays (connectionPool.tcp and .http are merged the same way).
+ * value of that field, and every other field of the preset stays (connectionPool.tcp and .http are merged the same
+ * way). `retries`, `tcpKeepalive` and `localityLbSetting` are replaced whole (a merged retry policy could retry 0 times
+ * with a perTryTimeout, which Istio refuses); `simple` and `consistentHash` are one choice, so either replaces both.
  */
 export function mergePolicy(base: TrafficPolicy, over: TrafficPolicy): TrafficPolicy {
   const outlier = merged(base.outlierDetection, over.outlierDetection);
-  const lb = merged(base.loadBalancer, over.loadBalancer);
+  const algorithm = over.loadBalancer?.simple !== undefined || over.loadBalancer?.consistentHash !== undefined;
+  const baseLb = base.loadBalancer && algorithm ? dropAlgorithm(base.loadBalancer) : base.loadBalancer;
+  const lb = merged(baseLb, over.loadBalancer);
   const tcp = merged(base.connectionPool?.tcp, over.connectionPool?.tcp);
   const http = merged(base.connectionPool?.http, over.connectionPool?.http);
   const pool = tcp || http ? { ...(tcp ? { tcp } : {}), ...(http ? { http } : {}) } : undefined;
+  const timeout = over.timeout ?? base.timeout;
+  const retries = over.retries ?? base.retries;
   return {
     ...(outlier ? { outlierDetection: outlier } : {}),
     ...(pool ? { connectionPool: pool } : {}),
     ...(lb ? { loadBalancer: lb } : {}),
+    ...(timeout ? { timeout } : {}),
+    ...(retries ? { retries } : {}),
   };
+}
+
+function dropAlgorithm(lb: NonNullable<TrafficPolicy["loadBalancer"]>): NonNullable<TrafficPolicy["loadBalancer"]> {
+  const { simple: _simple, consistentHash: _hash, ...rest } = lb;
+  return rest;
 }
 
 function merged<T extends object>(a: T | undefined, b: T | undefined): T | undefined {
@@ -193,16 +521,30 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAreaConfig> = {
   keys: trafficKeys,
   refuseRetired: (values, key) => deprecatedConsecutiveErrors(values, key),
-  crossChecks: (root, { key }) => trafficChecks(root, key),
+  crossChecks: (root, { key, today }) => [...trafficChecks(root, key), ...knobChecks(root, key, today)],
   resolve: (root) => {
     const services: Record<string, ServiceTrafficPolicy> = {};
     for (const [name, entry] of Object.entries(root.traffic.services)) {
-      const { preset, ...own } = entry;
+      const { preset, ports, fault, rateLimit, ...own } = entry;
       const policy = mergePolicy(preset ? (root.traffic.presets[preset] ?? {}) : {}, own);
-      if (Object.keys(policy).length === 0) continue;
-      services[name] = { ...(preset ? { preset } : {}), policy };
+      const portEntries = Object.entries(ports ?? {});
+      if (Object.keys(policy).length === 0 && portEntries.length === 0 && !fault && !rateLimit) continue;
+      services[name] = {
+        ...(preset ? { preset } : {}),
+        policy,
+        ...(portEntries.length > 0 ? { ports: Object.fromEntries(portEntries.map(([p, v]) => [Number(p), v])) } : {}),
+        ...(fault ? { fault } : {}),
+        ...(rateLimit
+          ? {
+              rateLimit: {
+                ...rateLimit,
+                selector: rateLimit.selector ?? root.services[name]?.podLabels ?? { app: name },
+              },
+            }
+          : {}),
+      };
     }
-    return { traffic: { services } };
+    return { traffic: { services, gatewayRateLimits: root.traffic.gatewayRateLimits } };
   },
 };
 
@@ -230,6 +572,127 @@ function trafficChecks(root: TrafficInput, k: (path: string) => string): string[
  * consecutive 5xx then applies). It counted gateway errors: Istio mapped it to consecutiveGatewayErrors. Refused with
  * what to write instead; taken out so the schema does not also call it an unknown key.
  */
+/** The labels Istio reads a locality from (pkg/config/validation/agent ValidateLocalityLbSetting). */
+const LOCALITY_LABELS = ["topology.kubernetes.io/region", "topology.kubernetes.io/zone", "topology.istio.io/subzone"];
+
+/**
+ * What Istio would refuse or silently ignore, refused here with the key to change: each rule cites Istio 1.23.4.
+ */
+function knobChecks(root: TrafficInput, k: (path: string) => string, today: string): string[] {
+  const problems: string[] = [];
+  const check = (path: string, p: TrafficPolicy | PortPolicy) => {
+    const lb = p.loadBalancer;
+    if (lb?.simple !== undefined && lb.consistentHash !== undefined) {
+      problems.push(`${k(`${path}.loadBalancer`)}: sets both simple and consistentHash; Istio takes one of them`);
+    }
+    const hash = lb?.consistentHash;
+    if (hash) {
+      const set = [hash.httpHeaderName, hash.httpCookie, hash.useSourceIp].filter((v) => v !== undefined).length;
+      if (set !== 1) {
+        problems.push(
+          `${k(`${path}.loadBalancer.consistentHash`)}: set exactly one of httpHeaderName, httpCookie, useSourceIp`,
+        );
+      }
+    }
+    // cluster_traffic_policy.go applies the slow-start window for ROUND_ROBIN and LEAST_REQUEST (and the default) only.
+    if (lb?.warmupDurationSecs !== undefined && (lb.simple === "RANDOM" || hash !== undefined)) {
+      problems.push(
+        `${k(`${path}.loadBalancer.warmupDurationSecs`)}: Istio ignores it with ${hash ? "consistentHash" : "RANDOM"} ` +
+          "(Envoy slow start applies to ROUND_ROBIN and LEAST_REQUEST only): drop it or use one of those",
+      );
+    }
+    const loc = lb?.localityLbSetting;
+    if (loc) {
+      const at = k(`${path}.loadBalancer.localityLbSetting`);
+      if (loc.distribute?.length && loc.failover?.length) {
+        problems.push(`${at}: sets both distribute and failover; Istio refuses that`);
+      }
+      loc.distribute?.forEach((d, i) => {
+        const total = Object.values(d.to).reduce((a, b) => a + b, 0);
+        if (total !== 100) problems.push(`${at}.distribute[${i}].to: weights add up to ${total}, not 100`);
+      });
+      loc.failover?.forEach((f, i) => {
+        if (f.from === f.to) problems.push(`${at}.failover[${i}]: from and to are the same region`);
+      });
+      const topology = (loc.failoverPriority ?? []).filter((l) => LOCALITY_LABELS.includes(l));
+      if (loc.failover?.length && topology.length > 0) {
+        problems.push(`${at}: failover and failoverPriority ${topology[0]} cannot be set together (Istio refuses it)`);
+      }
+    }
+  };
+  // cluster_traffic_policy.go applyLocalityLoadBalancer: "Failover should only be applied with outlier detection". A
+  // preset is not held to it (its services may add one); a service's merged policy and each of its ports are.
+  const needsOutlier = (path: string, p: TrafficPolicy | PortPolicy, inherited: boolean) => {
+    if (p.loadBalancer?.localityLbSetting && !p.outlierDetection && !inherited) {
+      problems.push(
+        `${k(`${path}.loadBalancer.localityLbSetting`)}: needs outlierDetection (Istio moves traffic to another ` +
+          `locality only when it ejects the failing hosts): add ${k(`${path}.outlierDetection`)}`,
+      );
+    }
+  };
+  for (const [name, p] of Object.entries(root.traffic.presets)) check(`traffic.presets.${name}`, p);
+  for (const [name, entry] of Object.entries(root.traffic.services)) {
+    const declared = root.services[name];
+    const { preset, ports, fault, rateLimit, ...own } = entry;
+    const policy = mergePolicy(preset ? (root.traffic.presets[preset] ?? {}) : {}, own);
+    const path = `traffic.services.${name}`;
+    // A preset's rules are reported once, on the preset; a service is checked for what it changes.
+    if (Object.keys(own).length > 0) check(path, policy);
+    needsOutlier(path, policy, false);
+    for (const [port, pp] of Object.entries(ports ?? {})) {
+      check(`${path}.ports.${port}`, pp);
+      needsOutlier(`${path}.ports.${port}`, pp, policy.outlierDetection !== undefined);
+      if (declared && !declared.ports.some((d) => d.port === Number(port))) {
+        const list = declared.ports.map((d) => d.port).join(", ");
+        problems.push(
+          `${k(`${path}.ports.${port}`)}: ${name} has no port ${port} (aks-mesh:services.${name}.ports: ${list})`,
+        );
+      }
+    }
+    const routed = policy.timeout !== undefined || policy.retries !== undefined || fault !== undefined;
+    if (declared && (routed || rateLimit) && httpPorts(declared).length === 0) {
+      problems.push(
+        `${k(path)}: timeout, retries, fault and rateLimit act on HTTP routes, and ${name} has no http, http2 or grpc ` +
+          "port: drop them or declare the port's protocol",
+      );
+    }
+    if (fault) {
+      if (fault.expires < today) {
+        problems.push(
+          `${k(`${path}.fault.expires`)}: the drill ended on ${fault.expires}: remove ${k(`${path}.fault`)} ` +
+            "(or move the date to run it again)",
+        );
+      }
+      if (root.environment === "production" && !fault.allowInProduction) {
+        problems.push(
+          `${k(`${path}.fault`)}: fault injection in production needs ${k(`${path}.fault.allowInProduction`)}: true`,
+        );
+      }
+    }
+  }
+  root.traffic.gatewayRateLimits.forEach((limit, i) => {
+    const at = k(`traffic.gatewayRateLimits[${i}]`);
+    const host = root.ingress.hosts.find((h) => h.host === limit.host);
+    if (!host) {
+      const hint = closest(
+        limit.host,
+        root.ingress.hosts.map((h) => h.host),
+      );
+      problems.push(
+        `${at}.host: "${limit.host}" is not a host of ${k("ingress.hosts")}${hint ? `; did you mean "${hint}"?` : ""}`,
+      );
+      return;
+    }
+    if (limit.prefix !== undefined && !host.routes.some((r) => r.prefix === limit.prefix)) {
+      const list = host.routes.map((r) => r.prefix).join(", ");
+      problems.push(`${at}.prefix: ${limit.host} has no route ${limit.prefix} (its routes: ${list})`);
+    }
+    const same = root.traffic.gatewayRateLimits.findIndex((o) => o.host === limit.host && o.prefix === limit.prefix);
+    if (same < i) problems.push(`${at}: the same host and prefix as gatewayRateLimits[${same}]`);
+  });
+  return problems;
+}
+
 function deprecatedConsecutiveErrors(values: Record<string, unknown>, k: (path: string) => string): string[] {
   const traffic = values.traffic;
   if (!isRecord(traffic)) return [];

@@ -110,3 +110,11 @@ export const MESH_WIDE_SCOPE = "*";
 export const DRY_RUN_ANNOTATION = "istio.io/dry-run";
 /** The day ("YYYY-MM-DD") a policy's dry-run started (config security.authorization.dryRunSince). */
 export const DRY_RUN_SINCE_ANNOTATION = "security.aks-mesh.io/dry-run-since";
+
+/**
+ * Annotations of a VirtualService whose routes inject faults (config aks-mesh:traffic.services.<s>.fault): the last
+ * day of the drill ("YYYY-MM-DD", fault.expires), and "true" when it is allowed in production
+ * (fault.allowInProduction). The pack refuses a fault in production without both, or past its day.
+ */
+export const FAULT_EXPIRES_ANNOTATION = "traffic.aks-mesh.io/fault-expires";
+export const FAULT_ALLOWED_IN_PRODUCTION_ANNOTATION = "traffic.aks-mesh.io/fault-allowed-in-production";

@@ -29,7 +29,15 @@ export interface HostRoutesArgs {
   hosts: PublicHost[];
   /** What a delegate VirtualService in a namespace waits for besides the component's dependsOn: its Namespace. */
   delegateDependsOn?: (namespace: string) => pulumi.Resource[];
+  /**
+   * What a service's delegate route sets besides its destination: the traffic area's timeout, retries and fault
+   * (config aks-mesh:traffic.services.<service>), with the annotations that go with them. Nothing when undefined.
+   */
+  delegateSettings?: (service: string) => { route: DelegateRouteSettings; annotations: Record<string, string> };
 }
+
+/** The fields of a delegate route another area sets. */
+export type DelegateRouteSettings = Pick<HttpRoute, "timeout" | "retries" | "fault">;
 
 type HttpRoute = NonNullable<IstioSpecs["VirtualService"]["http"]>[number];
 
@@ -63,6 +71,21 @@ function destination(r: PublicRoute): NonNullable<HttpRoute["route"]>[number] {
 /** Name of a service's delegate VirtualService, in the service's namespace. */
 export function delegateName(service: string): string {
   return `${service}-public`;
+}
+
+/**
+ * The name Envoy gives a path's route: the VirtualService route's name, or for a delegated path "<root>-<delegate>"
+ * (1.23.4 pilot/pkg/model/virtualservice.go mergeHTTPRoute; route.go translateRoute keeps the name): what an
+ * EnvoyFilter's HTTP_ROUTE match names.
+ */
+export function envoyRouteName(r: Pick<PublicRoute, "service" | "prefix" | "delegate">): string {
+  const root = routeName(r.service, r.prefix);
+  return r.delegate ? `${root}-${delegateRouteName(r.service)}` : root;
+}
+
+/** The name of the one route of a service's delegate VirtualService. */
+function delegateRouteName(service: string): string {
+  return service;
 }
 
 /** A readable, DNS-safe route name: "api" + "/v1/orders" -> "api-v1-orders", "web" + "/" -> "web-root". */
@@ -108,6 +131,7 @@ export class HostRoutes extends pulumi.ComponentResource {
     const delegated = new Map<string, PublicRoute>();
     for (const r of args.hosts.flatMap((h) => h.routes)) if (r.delegate) delegated.set(r.service, r);
     for (const [service, r] of delegated) {
+      const settings = args.delegateSettings?.(service);
       this.delegates[service] = istioObject(
         "VirtualService",
         `${name}-delegate-${service}`,
@@ -115,7 +139,8 @@ export class HostRoutes extends pulumi.ComponentResource {
           name: delegateName(service),
           namespace: r.namespace,
           labels: meshLabels("ingress"),
-          spec: { http: [{ name: service, route: [destination(r)] }] },
+          ...(settings && Object.keys(settings.annotations).length > 0 ? { annotations: settings.annotations } : {}),
+          spec: { http: [{ name: delegateRouteName(service), route: [destination(r)], ...(settings?.route ?? {}) }] },
         },
         { parent: this, dependsOn: [...toArray(opts?.dependsOn), ...(args.delegateDependsOn?.(r.namespace) ?? [])] },
       );

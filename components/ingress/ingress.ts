@@ -5,6 +5,7 @@ import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
 import { DnsRecords } from "./dns-records";
 import type { GatewayHandle } from "./handle";
+import { faultAnnotations, routeSettings } from "../traffic/routes";
 import { HostRoutes } from "./host-routes";
 import { IngressGateway } from "./ingress-gateway";
 import { type GatewayHost, PublicGateway } from "./public-gateway";
@@ -116,6 +117,11 @@ export class Ingress extends pulumi.ComponentResource {
           gatewayRef: publicGateway.ref,
           hosts: config.ingress.hosts,
           delegateDependsOn: (namespace) => mesh.namespaceReady(namespace),
+          // The traffic area's route settings of the service (timeout, retries, fault) on its delegated route.
+          delegateSettings: (service) => {
+            const t = config.traffic.services[service];
+            return { route: routeSettings(t), annotations: faultAnnotations(t) };
+          },
         },
         { ...wasTopLevel, dependsOn: afterGateway },
       );

@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { IAuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy";
+import type { IEnvoyFilter } from "@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter";
 import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule";
 import type { IGateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway";
 import type { IPeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
@@ -12,7 +13,7 @@ import type { ISidecar } from "@kubernetes-models/istio/networking.istio.io/v1/S
 import type { ITelemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry";
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 
-/** Spec type of every Istio kind this program writes, all at their v1 API (served since Istio 1.22). */
+/** Spec type of every Istio kind this program writes, at their v1 API (served since Istio 1.22) but EnvoyFilter. */
 export interface IstioSpecs {
   Gateway: NonNullable<IGateway["spec"]>;
   VirtualService: NonNullable<IVirtualService["spec"]>;
@@ -23,6 +24,7 @@ export interface IstioSpecs {
   AuthorizationPolicy: NonNullable<IAuthorizationPolicy["spec"]>;
   RequestAuthentication: NonNullable<IRequestAuthentication["spec"]>;
   Telemetry: NonNullable<ITelemetry["spec"]>;
+  EnvoyFilter: NonNullable<IEnvoyFilter["spec"]>;
 }
 export type IstioKind = keyof IstioSpecs;
 
@@ -36,6 +38,8 @@ export const ISTIO_API_VERSIONS: Record<IstioKind, string> = {
   AuthorizationPolicy: "security.istio.io/v1",
   RequestAuthentication: "security.istio.io/v1",
   Telemetry: "telemetry.istio.io/v1",
+  // EnvoyFilter has no v1: it stays v1alpha3 in every Istio release.
+  EnvoyFilter: "networking.istio.io/v1alpha3",
 };
 
 export interface IstioObjectArgs<K extends IstioKind> {

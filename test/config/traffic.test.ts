@@ -157,3 +157,122 @@ describe("refusals", () => {
     ]);
   });
 });
+
+describe("route fields, ports, fault and rate limits", () => {
+  const retries = { attempts: 2, perTryTimeout: "2s", retryOn: "gateway-error,connect-failure" };
+
+  test("a service takes its preset's timeout and retries, and its own retries replace the preset's whole", () => {
+    const withRoutes = { default: { ...presets.default, timeout: "10s", retries } };
+    const own = { attempts: 1 };
+    const r = resolved({ presets: withRoutes, services: { reviews: { preset: "default", retries: own } } }).reviews;
+    expect(r?.policy.timeout).toBe("10s");
+    expect(r?.policy.retries).toEqual(own);
+  });
+
+  test("a service's consistentHash replaces the preset's simple algorithm, keeping its other load-balancer fields", () => {
+    const locality = { localityLbSetting: { enabled: true } };
+    const lbPreset = {
+      p: { outlierDetection: { consecutive5xxErrors: 3 }, loadBalancer: { simple: "ROUND_ROBIN", ...locality } },
+    };
+    const policy = resolved({
+      presets: lbPreset,
+      services: { reviews: { preset: "p", loadBalancer: { consistentHash: { httpHeaderName: "x-user" } } } },
+    }).reviews?.policy;
+    expect(policy?.loadBalancer).toEqual({ ...locality, consistentHash: { httpHeaderName: "x-user" } });
+  });
+
+  test("the sidecar rate limit selects the pods by app: <service> unless told otherwise", () => {
+    const limit = { maxTokens: 10, fillInterval: "1s" };
+    expect(resolved({ services: { reviews: { rateLimit: limit } } }).reviews?.rateLimit).toEqual({
+      ...limit,
+      tokensPerFill: 1,
+      selector: { app: "reviews" },
+    });
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    [
+      "retries that retry 0 times with a perTryTimeout (Istio refuses it)",
+      { services: { reviews: { retries: { attempts: 0, perTryTimeout: "1s" } } } },
+      /traffic\.services\.reviews\.retries\.attempts.*drop perTryTimeout/,
+    ],
+    [
+      "a retryOn policy Envoy does not have",
+      { services: { reviews: { retries: { attempts: 2, retryOn: "gateway-eror" } } } },
+      /"gateway-eror" is not a retryOn policy; did you mean "gateway-error"/,
+    ],
+    [
+      "locality load balancing without outlier detection",
+      { services: { reviews: { loadBalancer: { localityLbSetting: { enabled: true } } } } },
+      /traffic\.services\.reviews\.loadBalancer\.localityLbSetting: needs outlierDetection/,
+    ],
+    [
+      "distribute weights that do not add up to 100",
+      {
+        services: {
+          reviews: {
+            outlierDetection: { consecutive5xxErrors: 3 },
+            loadBalancer: { localityLbSetting: { distribute: [{ from: "kc/kc-1/*", to: { "kc/kc-1/*": 60 } }] } },
+          },
+        },
+      },
+      /distribute\[0\]\.to: weights add up to 60, not 100/,
+    ],
+    [
+      "warmupDurationSecs with RANDOM (Istio ignores it)",
+      { services: { reviews: { loadBalancer: { simple: "RANDOM", warmupDurationSecs: "30s" } } } },
+      /warmupDurationSecs: Istio ignores it with RANDOM/,
+    ],
+    [
+      "a consistentHash with two keys",
+      { services: { reviews: { loadBalancer: { consistentHash: { httpHeaderName: "a", useSourceIp: true } } } } },
+      /consistentHash: set exactly one of/,
+    ],
+    [
+      "port-level settings for a port the service does not have",
+      { services: { reviews: { ports: { "9090": { connectionPool: { tcp: { maxConnections: 5 } } } } } } },
+      /traffic\.services\.reviews\.ports\.9090: reviews has no port 9090/,
+    ],
+    [
+      "a fault drill past its day",
+      { services: { reviews: { fault: { abort: { percent: 10, httpStatus: 503 }, expires: "2000-01-01" } } } },
+      /traffic\.services\.reviews\.fault\.expires: the drill ended on 2000-01-01/,
+    ],
+    [
+      "a gateway limit for a host the gateway does not serve",
+      { gatewayRateLimits: [{ host: "shop.exampel.com", maxTokens: 5, fillInterval: "1s" }] },
+      /gatewayRateLimits\[0\]\.host: "shop.exampel.com" is not a host of .*did you mean "shop.example.com"/,
+    ],
+    [
+      "a gateway limit for a route the host does not have",
+      { gatewayRateLimits: [{ host: "shop.example.com", prefix: "/api", maxTokens: 5, fillInterval: "1s" }] },
+      /gatewayRateLimits\[0\]\.prefix: shop.example.com has no route \/api/,
+    ],
+    [
+      "a fill interval shorter than Envoy's 50ms",
+      { gatewayRateLimits: [{ host: "shop.example.com", maxTokens: 5, fillInterval: "10ms" }] },
+      /at least 50ms/,
+    ],
+  ])("refuses %s", (_what, traffic, message) => {
+    expect(errorOf(traffic).message).toMatch(message);
+  });
+
+  test("refuses fault injection in production without allowInProduction, and accepts it with", () => {
+    const fault = { delay: { percent: 5, fixedDelay: "2s" }, expires: "2099-12-31" };
+    const prod = (f: unknown) => ({
+      ...shop({ services: { reviews: { fault: f } } }),
+      environment: "production",
+    });
+    const problems = (s: Sections) => {
+      try {
+        parseConfig(raw(s), ctx);
+        return "";
+      } catch (e) {
+        if (e instanceof ConfigError) return e.message;
+        throw e;
+      }
+    };
+    expect(problems(prod(fault))).toMatch(/fault injection in production needs .*fault\.allowInProduction: true/);
+    expect(problems(prod({ ...fault, allowInProduction: true }))).not.toMatch(/fault/);
+  });
+});

@@ -28,6 +28,19 @@ const KNOBS: [string, unknown, string][] = [
   ["loadBalancer.simple", "LEAST_REQUEST", "trafficPolicy.loadBalancer.simple"],
   ["loadBalancer.simple", "RANDOM", "trafficPolicy.loadBalancer.simple"],
   ["loadBalancer.simple", "ROUND_ROBIN", "trafficPolicy.loadBalancer.simple"],
+  [
+    "connectionPool.tcp.tcpKeepalive",
+    { time: "300s", interval: "30s", probes: 3 },
+    "trafficPolicy.connectionPool.tcp.tcpKeepalive",
+  ],
+  ["loadBalancer.consistentHash", { httpHeaderName: "x-user-id" }, "trafficPolicy.loadBalancer.consistentHash"],
+  [
+    "loadBalancer.consistentHash",
+    { httpCookie: { name: "session", ttl: "0s" } },
+    "trafficPolicy.loadBalancer.consistentHash",
+  ],
+  ["loadBalancer.consistentHash", { useSourceIp: true }, "trafficPolicy.loadBalancer.consistentHash"],
+  ["loadBalancer.warmupDurationSecs", "60s", "trafficPolicy.loadBalancer.warmupDurationSecs"],
 ];
 
 const base = {
@@ -58,7 +71,7 @@ async function trafficOf(traffic: unknown): Promise<Harness> {
   const h = await mockRuntime();
   const { Traffic } = await import("../../../components/traffic");
   const { Mesh } = await import("../../../components/mesh");
-  const { testCluster, testControlPlane } = await import("../../support/handles");
+  const { testCluster, testControlPlane, testGateway } = await import("../../support/handles");
   const ready = [new k8s.core.v1.ConfigMap("istiod-ready", {})];
   const config = parseConfig(
     { ...base, "aks-mesh:traffic": JSON.stringify(traffic) },
@@ -67,7 +80,7 @@ async function trafficOf(traffic: unknown): Promise<Harness> {
   const cluster = testCluster();
   const controlPlane = testControlPlane({ ready });
   const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
-  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh } });
+  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh, gateway: testGateway() } });
   await h.settle();
   return h;
 }
