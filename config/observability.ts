@@ -31,6 +31,19 @@ const exposure = z
       'policy pack rejects it in prod); "jwt": routed behind the ingress gateway\'s JWT check (exposeAuth).',
   );
 
+/** Jaeger's UI and API have no login of their own either; routed (open) unless a stack says otherwise. */
+const jaegerExposure = z
+  .enum(["none", "open", "jwt"])
+  .default("open")
+  .describe(
+    '"open": routed at /jaeger without authentication (dev); "jwt": routed behind the ingress gateway\'s JWT check ' +
+      "(exposeAuth): a Keycloak access token as bearer, for the API and scripts, while people read traces through " +
+      'Grafana and Kiali behind their login; "none": not routed. The pack refuses "open" in prod.',
+  );
+
+/** A Keycloak realm URL: the OIDC issuer whose auth, token and userinfo endpoints the tools log in with. */
+const keycloakRealm = url.describe("Keycloak realm URL (the OIDC issuer), e.g. https://login.example.com/realms/ops.");
+
 /** Container resources with a default: requests and limits for cpu and memory (the policy pack requires both). */
 const sized = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
   resources.default({ requests, limits }).describe("Container requests and limits.");
@@ -124,6 +137,28 @@ export const observabilitySection = z
           .describe(
             "Let signed-out visitors view dashboards (role Viewer, never Admin). Refused in production stacks (environment).",
           ),
+        oauth: z
+          .strictObject({
+            issuerUri: keycloakRealm,
+            clientId: z.string().min(1).describe("OIDC client id (its secret: aks-mesh:grafanaOauthClientSecret)."),
+            roleAttributePath: z
+              .string()
+              .min(1)
+              .default(
+                "contains(roles[*], 'grafana-admin') && 'Admin' || contains(roles[*], 'grafana-editor') && 'Editor' || " +
+                  "'Viewer'",
+              )
+              .describe(
+                "JMESPath over the ID token and userinfo giving the Grafana role (auth.generic_oauth " +
+                  "role_attribute_path): a `roles` claim that a mapper of the Keycloak client adds to both (Grafana's " +
+                  "Keycloak guide); anyone without a listed role is a Viewer.",
+              ),
+          })
+          .optional()
+          .describe(
+            "Log in through Keycloak (Grafana generic OAuth, authorization code with PKCE). The admin account stays for " +
+              "break-glass use.",
+          ),
       })
       .prefault({})
       .describe("Grafana (grafana-community/grafana chart)."),
@@ -171,6 +206,7 @@ export const observabilitySection = z
         storageSize: quantity.default("5Gi").describe("Volume of badger storage."),
         maxTraces: z.int().min(1000).default(50000).describe('Traces kept by "memory" storage.'),
         resources: sized({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "512Mi" }),
+        expose: jaegerExposure,
       })
       .prefault({})
       .describe("Jaeger v2 all-in-one (jaegertracing/jaeger chart)."),
@@ -198,6 +234,13 @@ export const observabilitySection = z
           })
           .optional()
           .describe('OIDC settings, for auth "openid".'),
+        viewOnly: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Kiali shows but never changes Istio objects (deployment.view_only_mode). With openid on AKS every login " +
+              "acts as Kiali's own ServiceAccount, so production sets it (README: Monitoring login).",
+          ),
       })
       .prefault({})
       .describe("Kiali (kiali-server chart)."),
@@ -269,7 +312,7 @@ export const observabilitySection = z
       .describe("Alerts as code: thresholds and where notifications go."),
   })
   .superRefine((o, ctx) => {
-    const exposedWithJwt = o.prometheus.expose === "jwt" || o.alertmanager.expose === "jwt";
+    const exposedWithJwt = [o.prometheus.expose, o.alertmanager.expose, o.jaeger.expose].includes("jwt");
     if (exposedWithJwt && !o.exposeAuth) {
       ctx.addIssue({ code: "custom", path: ["exposeAuth"], message: 'is required when a tool has expose: "jwt"' });
     }
@@ -328,6 +371,11 @@ export const OBSERVABILITY_SECRETS: Readonly<Record<string, SecretKey>> = {
     example: "plan-example-oidc-client-secret",
     check: (v) => (v.length > 0 ? undefined : "must not be empty"),
   },
+  grafanaOauthClientSecret: {
+    description: "Client secret of Grafana's OIDC client, when observability.grafana.oauth is set",
+    example: "plan-example-grafana-oauth-secret",
+    check: (v) => (v.length > 0 ? undefined : "must not be empty"),
+  },
 };
 
 /** The secrets as Outputs marked secret, so they stay encrypted in state and masked in every output. */
@@ -335,6 +383,7 @@ export interface ObservabilitySecrets {
   slackWebhookUrl: pulumi.Output<string>;
   alertEmailPassword?: pulumi.Output<string>;
   kialiOidcClientSecret?: pulumi.Output<string>;
+  grafanaOauthClientSecret?: pulumi.Output<string>;
 }
 
 export type ObservabilityConfig = ObservabilitySection & { readonly secrets: ObservabilitySecrets };
@@ -364,6 +413,13 @@ export const observabilityArea: ConfigArea<
       ...(o.kiali.auth === "openid"
         ? { kialiOidcClientSecret: 'is required when observability.kiali.auth is "openid"' }
         : {}),
+      ...(o.grafana.oauth
+        ? {
+            grafanaOauthClientSecret:
+              "is required when observability.grafana.oauth is set; set it with `pulumi config set --secret " +
+              "grafanaOauthClientSecret <secret>`",
+          }
+        : {}),
     };
   },
   crossChecks: (root, { key }) => crossChecks(root, key),
@@ -375,6 +431,7 @@ export const observabilityArea: ConfigArea<
     if (!slackWebhookUrl) throw new Error("observability: slackWebhookUrl was not checked");
     const email = o.alerts.email ? secrets.alertEmailPassword : undefined;
     const oidc = o.kiali.auth === "openid" ? secrets.kialiOidcClientSecret : undefined;
+    const grafanaOauth = o.grafana.oauth ? secrets.grafanaOauthClientSecret : undefined;
     return {
       observability: {
         ...o,
@@ -382,6 +439,7 @@ export const observabilityArea: ConfigArea<
           slackWebhookUrl,
           ...(email ? { alertEmailPassword: email } : {}),
           ...(oidc ? { kialiOidcClientSecret: oidc } : {}),
+          ...(grafanaOauth ? { grafanaOauthClientSecret: grafanaOauth } : {}),
         },
       },
     };

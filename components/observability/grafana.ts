@@ -45,6 +45,10 @@ export interface GrafanaArgs {
   anonymousViewer: boolean;
   /** Loki's query base URL (depends on the Loki mode). */
   lokiUrl: string;
+  /** observability.grafana.oauth: log in through Keycloak (generic OAuth); undefined keeps the local login only. */
+  oauth?: { issuerUri: string; clientId: string; roleAttributePath: string };
+  /** Its client secret (config aks-mesh:grafanaOauthClientSecret), with oauth. */
+  oauthClientSecret?: pulumi.Input<string>;
   timeoutSeconds: number;
 }
 
@@ -122,6 +126,47 @@ export const GRAFANA_ADMIN_SECRET = {
   passwordKey: "admin-password",
 } as const;
 
+/** The Secret (and its key) holding the OAuth client secret; Grafana reads it from the environment, never from values. */
+export const GRAFANA_OAUTH_SECRET = { name: "grafana-oauth", key: "client-secret" } as const;
+
+/**
+ * Grafana's [auth.generic_oauth] for a Keycloak realm (Grafana docs, "Configure Keycloak OAuth2 authentication"):
+ * Keycloak's OIDC endpoints under the realm URL, the authorization code flow with PKCE, users created on first login
+ * with the role role_attribute_path gives them. No client_secret here: the chart renders grafana.ini into a
+ * ConfigMap, so the secret reaches Grafana as GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (Grafana reads any ini key from
+ * GF_<SECTION>_<KEY>).
+ */
+export function genericOauthIni(
+  oauth: NonNullable<GrafanaArgs["oauth"]>,
+  rootUrl: string,
+): Record<string, Record<string, string | boolean>> {
+  const oidc = `${oauth.issuerUri.replace(/\/+$/, "")}/protocol/openid-connect`;
+  return {
+    "auth.generic_oauth": {
+      enabled: true,
+      name: "Keycloak",
+      allow_sign_up: true,
+      client_id: oauth.clientId,
+      scopes: "openid email profile offline_access roles",
+      auth_url: `${oidc}/auth`,
+      token_url: `${oidc}/token`,
+      api_url: `${oidc}/userinfo`,
+      email_attribute_path: "email",
+      login_attribute_path: "preferred_username",
+      name_attribute_path: "name",
+      role_attribute_path: oauth.roleAttributePath,
+      use_pkce: true,
+      use_refresh_token: true,
+    },
+    // Signing out of Grafana also ends the Keycloak session, then comes back to Grafana's login page.
+    auth: {
+      signout_redirect_url:
+        `${oidc}/logout?client_id=${encodeURIComponent(oauth.clientId)}` +
+        `&post_logout_redirect_uri=${encodeURIComponent(`${rootUrl}login`)}`,
+    },
+  };
+}
+
 /**
  * Grafana, one instance for metrics, logs and traces, served under /grafana on the monitoring host. The admin password
  * is generated (@pulumi/random) into a Kubernetes Secret the chart reads through admin.existingSecret, so it is never
@@ -151,6 +196,26 @@ export class Grafana extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    if (args.oauth && !args.oauthClientSecret) {
+      throw new Error(`Grafana ${name}: oauth needs the client secret (aks-mesh:grafanaOauthClientSecret)`);
+    }
+    const oauthSecret =
+      args.oauth && args.oauthClientSecret
+        ? new k8s.core.v1.Secret(
+            `${name}-oauth`,
+            {
+              metadata: {
+                name: GRAFANA_OAUTH_SECRET.name,
+                namespace: args.namespace,
+                labels: meshLabels("observability"),
+              },
+              type: "Opaque",
+              stringData: { [GRAFANA_OAUTH_SECRET.key]: pulumi.secret(args.oauthClientSecret) },
+            },
+            { parent: this },
+          )
+        : undefined;
+
     const e = ENDPOINTS.grafana;
     const rootUrl = `${args.https ? "https" : "http"}://${args.host}${e.path}/`;
     const values = pulumi.output(args.namespace).apply((namespace): GrafanaValues => ({
@@ -161,7 +226,17 @@ export class Grafana extends pulumi.ComponentResource {
         users: { allow_sign_up: false },
         security: { cookie_secure: args.https, disable_gravatar: true },
         analytics: { check_for_updates: false, reporting_enabled: false },
+        ...(args.oauth ? genericOauthIni(args.oauth, rootUrl) : {}),
       },
+      ...(oauthSecret
+        ? {
+            envValueFrom: {
+              GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: {
+                secretKeyRef: { name: GRAFANA_OAUTH_SECRET.name, key: GRAFANA_OAUTH_SECRET.key },
+              },
+            },
+          }
+        : {}),
       persistence: {
         enabled: true,
         type: "pvc",
@@ -203,7 +278,8 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-release`,
       "grafana",
       { name: e.release, namespace: args.namespace, values, timeoutSeconds: args.timeoutSeconds },
-      { parent: this, dependsOn: [secret] },
+      // The pod reads both Secrets at start.
+      { parent: this, dependsOn: [secret, ...(oauthSecret ? [oauthSecret] : [])] },
     );
     this.registerOutputs({ adminPassword: this.adminPassword });
   }

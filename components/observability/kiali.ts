@@ -21,6 +21,10 @@ export interface KialiArgs {
   openid?: { issuerUri: string; clientId: string; usernameClaim: string };
   /** The OIDC client secret (config aks-mesh:kialiOidcClientSecret), with auth "openid". */
   oidcClientSecret?: pulumi.Input<string>;
+  /** Whether Jaeger's UI is routed on the monitoring host (observability.jaeger.expose): Kiali links out to it only then. */
+  jaegerRouted: boolean;
+  /** observability.kiali.viewOnly: deployment.view_only_mode. */
+  viewOnly: boolean;
   timeoutSeconds: number;
   /**
    * The read-only Grafana account Kiali searches dashboards with (Kiali calls Grafana's /api/search with
@@ -109,6 +113,8 @@ export class Kiali extends pulumi.ComponentResource {
             : {},
       },
       deployment: {
+        // Only when asked: the chart's default is false, and an unchanged release stays unchanged.
+        ...(args.viewOnly ? { view_only_mode: true } : {}),
         resources: args.resources,
         pod_labels: sidecarLabels("kiali", args.revision),
         pod_annotations: {},
@@ -143,7 +149,7 @@ export class Kiali extends pulumi.ComponentResource {
           enabled: true,
           provider: "jaeger",
           internal_url: internalUrl("jaeger", namespace),
-          external_url: `${scheme}://${args.host}${ENDPOINTS.jaeger.path}`,
+          ...(args.jaegerRouted ? { external_url: `${scheme}://${args.host}${ENDPOINTS.jaeger.path}` } : {}),
           use_grpc: false,
         },
       },

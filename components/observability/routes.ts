@@ -16,13 +16,16 @@ export interface MonitoringRoutesArgs {
   /** Exposure of the tools without a login of their own (observability.prometheus.expose, alertmanager.expose). */
   prometheus: Exposure;
   alertmanager: Exposure;
+  /** Exposure of Jaeger's UI and API (observability.jaeger.expose): no login of its own either. */
+  jaeger: Exposure;
   /** Issuer checked for "jwt" exposure (observability.exposeAuth), with the gateway it is enforced on. */
   jwt?: { issuer: string; jwksUri: string; gatewayNamespace: string; gatewaySelector: Record<string, string> };
 }
 
-/** The tools routed on the monitoring host: the three UIs always, Prometheus and Alertmanager only when exposed. */
-export function routedTools(args: Pick<MonitoringRoutesArgs, "prometheus" | "alertmanager">): RoutedTool[] {
-  const tools: RoutedTool[] = ["kiali", "grafana", "jaeger"];
+/** The tools routed on the monitoring host: Kiali and Grafana (their own logins) always, the others when exposed. */
+export function routedTools(args: Pick<MonitoringRoutesArgs, "prometheus" | "alertmanager" | "jaeger">): RoutedTool[] {
+  const tools: RoutedTool[] = ["kiali", "grafana"];
+  if (args.jaeger !== "none") tools.push("jaeger");
   if (args.prometheus !== "none") tools.push("prometheus");
   if (args.alertmanager !== "none") tools.push("alertmanager");
   return tools;
@@ -57,7 +60,7 @@ export class MonitoringRoutes extends pulumi.ComponentResource {
     this.tools = routedTools(args);
     const labels = meshLabels("observability");
     const childOpts = { parent: this, dependsOn: opts?.dependsOn };
-    const guarded = (["prometheus", "alertmanager"] as const).filter((t) => args[t] === "jwt");
+    const guarded = (["prometheus", "alertmanager", "jaeger"] as const).filter((t) => args[t] === "jwt");
     this.virtualService = istioObject(
       "VirtualService",
       `${name}-vs`,

@@ -131,6 +131,7 @@ export class Observability extends pulumi.ComponentResource {
         ...c.grafana,
         storageClass: c.storageClass,
         lokiUrl: lokiUrl(c.loki.mode, c.namespace),
+        oauthClientSecret: c.secrets.grafanaOauthClientSecret,
       },
       inNamespace,
     );
@@ -161,6 +162,8 @@ export class Observability extends pulumi.ComponentResource {
         auth: c.kiali.auth,
         openid: c.kiali.openid,
         oidcClientSecret: c.secrets.kialiOidcClientSecret,
+        viewOnly: c.kiali.viewOnly,
+        jaegerRouted: c.jaeger.expose !== "none",
         grafanaViewer: {
           login: kialiGrafanaViewer.login,
           secretName: kialiGrafanaViewer.secretName,
@@ -185,6 +188,7 @@ export class Observability extends pulumi.ComponentResource {
         gatewayRef: gateway.ref,
         prometheus: c.prometheus.expose,
         alertmanager: c.alertmanager.expose,
+        jaeger: c.jaeger.expose,
         jwt: c.exposeAuth
           ? { ...c.exposeAuth, gatewayNamespace: gateway.namespace, gatewaySelector: gateway.selector }
           : undefined,

@@ -87,6 +87,8 @@ export interface AlertmanagerReceiver {
 export interface GrafanaValues {
   admin: { existingSecret: string; userKey: string; passwordKey: string };
   "grafana.ini": Record<string, Record<string, string | number | boolean>>;
+  /** Environment variables from Secrets (the chart's envValueFrom): the OAuth client secret, never in values. */
+  envValueFrom?: Record<string, { secretKeyRef: { name: string; key: string } }>;
   persistence: { enabled: boolean; type: "pvc"; size: string; storageClassName?: string };
   resources: Resources;
   podLabels: Labels;
@@ -225,6 +227,8 @@ export interface KialiValues {
     openid: { client_id?: string; issuer_uri?: string; username_claim?: string; disable_rbac?: boolean };
   };
   deployment: {
+    /** Kiali shows but never changes Istio objects. */
+    view_only_mode?: boolean;
     resources: Resources;
     pod_labels: Labels;
     pod_annotations: Labels;
@@ -247,7 +251,8 @@ export interface KialiValues {
       enabled: boolean;
       provider: "jaeger";
       internal_url: string;
-      external_url: string;
+      /** Where Kiali links out to the Jaeger UI; absent when it is not routed. */
+      external_url?: string;
       use_grpc: boolean;
     };
   };

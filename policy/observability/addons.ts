@@ -369,8 +369,8 @@ export const monitoringNoOpenPrometheus: StackValidationPolicy & Why = {
           if (problems.length === 0) continue;
           report(
             `VirtualService ${fullName(vs)} http[${i}] routes to ${hit} through Gateway ${ref} without authentication: ` +
-              `${[...new Set(problems)].join("; ")}. Set aks-mesh:observability.prometheus.expose / alertmanager.expose ` +
-              'to "none" or "jwt".',
+              `${[...new Set(problems)].join("; ")}. Set that tool's aks-mesh:observability.<tool>.expose (prometheus, ` +
+              'alertmanager, jaeger) to "none" or "jwt".',
             vs.urn,
           );
         }

@@ -47,6 +47,7 @@ test.each([
   ],
   [{ host: "monitoring.example.com", prometheus: { expose: "jwt" } }, "aks-mesh:observability.exposeAuth: is required"],
   [{ host: "monitoring.example.com", kiali: { auth: "openid" } }, "aks-mesh:observability.kiali.openid: is required"],
+  [{ host: "monitoring.example.com", jaeger: { expose: "jwt" } }, "aks-mesh:observability.exposeAuth: is required"],
   [
     { host: "monitoring.example.com", loki: { mode: "SimpleScalable" } },
     "aks-mesh:observability.loki.azure: is required",
@@ -70,6 +71,18 @@ test("requires the Slack webhook when the layer is on", () => {
   expect(problems(withObs({ host: "monitoring.example.com" }, {}))).toContain(
     "aks-mesh:slackWebhookUrl: is required when observability is enabled",
   );
+});
+
+test("requires Grafana's OAuth client secret when Grafana logs in through Keycloak", () => {
+  const oauth = { issuerUri: "https://login.example.com/realms/ops", clientId: "grafana" };
+  expect(problems(withObs({ host: "monitoring.example.com", grafana: { oauth } }))).toContain(
+    "aks-mesh:grafanaOauthClientSecret: is required when observability.grafana.oauth is set",
+  );
+});
+
+test("keeps Jaeger routed, as before, unless a stack says otherwise", () => {
+  const cfg = parseConfig(withObs({ host: "monitoring.example.com" }), { project: "aks-mesh", stack: "test" });
+  expect(cfg.observability?.jaeger.expose).toBe("open");
 });
 
 test("rejects a malformed webhook without ever printing it", () => {

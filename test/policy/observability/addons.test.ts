@@ -29,6 +29,7 @@ const SERVICE: Record<string, string> = {
   "/alertmanager": "prometheus-alertmanager",
   "/grafana": "grafana",
   "/kiali": "kiali",
+  "/jaeger": "jaeger",
 };
 type UriMatch = { prefix: string } | { exact: string } | { regex: string } | undefined;
 
@@ -154,6 +155,21 @@ const cases: Case[] = [
     rejects:
       /http\[[01]\] routes to prometheus-(server|alertmanager)\.monitoring\.svc\.cluster\.local through Gateway istio-ingress\/public-gateway without authentication: no RequestAuthentication selects the gateway pods/,
     count: 2,
+  },
+  {
+    title: "rejects Jaeger routed without authentication where production's levels protect it",
+    policy: monitoringNoOpenPrometheus,
+    config: { protectedServices: ["prometheus-server", "prometheus-alertmanager", "jaeger"] },
+    fixtures: [gateway, vs(prefixes("/grafana", "/jaeger"))],
+    rejects:
+      /http\[1\] routes to jaeger\.monitoring\.svc\.cluster\.local .* without authentication.*jaeger\) to "none" or "jwt"/,
+    count: 1,
+  },
+  {
+    title: "accepts Jaeger behind the gateway's JWT check",
+    policy: monitoringNoOpenPrometheus,
+    config: { protectedServices: ["jaeger"] },
+    fixtures: [gateway, requestAuthn, requireJwt(["/jaeger*"]), vs(prefixes("/grafana", "/jaeger"))],
   },
   {
     title: "does not trust the annotation the program used to write",
