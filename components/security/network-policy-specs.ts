@@ -9,10 +9,9 @@
 //   "Ports used by Istio"), so it needs its own allow;
 // - kubelet probes (rewritten by the injector to pilot-agent's 15020/15021) come from the node, which a NetworkPolicy
 //   never blocks (Kubernetes docs, network policies: traffic from the node a pod runs on is always allowed).
-// Pods are selected by the label the injector puts on every injected pod, service.istio.io/canonical-name: the pod's
-// own label of that name, else app.kubernetes.io/name, else app, else the Deployment's name (istio 1.23.4
-// manifests/charts/istio-control/istio-discovery/files/injection-template.yaml). A service's pods are those whose
-// canonical name is the service's name.
+// A service's pods are selected by its podLabels (services.<name>.podLabels, default app: <name>), the same labels the
+// authorization policies select it by, so both layers always agree on what a service is; they need no sidecar, so a
+// caller outside the mesh is selected as precisely as one inside.
 import type * as k8s from "@pulumi/kubernetes";
 import { type GraphService, podPorts, type ServiceGraph } from "../../config/mesh";
 import { JAEGER_OTLP_GRPC_PORT } from "../observability/paths";
@@ -21,8 +20,6 @@ type Spec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
 
-/** The label the injector sets on every injected pod: the workload's Istio canonical service name. */
-export const CANONICAL_NAME_LABEL = "service.istio.io/canonical-name";
 /** The label Kubernetes sets on every namespace (GA in 1.22): its own name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 /** pilot-agent's merged Prometheus metrics and Envoy's own (Istio docs, "Ports used by Istio"). */
@@ -71,19 +68,14 @@ export interface NetworkPolicyScope {
 
 const tcp = (port: number): Port => ({ protocol: "TCP", port });
 const namespaceSelector = (namespace: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } });
-const canonical = (service: string) => ({ matchLabels: { [CANONICAL_NAME_LABEL]: service } });
+const podsOf = (s: GraphService) => ({ matchLabels: { ...s.podLabels } });
 const denyAll = (type: "Ingress" | "Egress"): Spec => ({ podSelector: {}, policyTypes: [type] });
 
-/**
- * The pods of a service as seen from `from`: by canonical name within an enrolled namespace; a whole namespace outside
- * the mesh, whose pods carry no canonical-name label (nothing narrower is known of them).
- */
-function servicePeer(s: GraphService, from: string, graph: ServiceGraph): Peer {
-  const inMesh = graph.namespaces[s.namespace]?.inMesh ?? false;
-  if (!inMesh) return { namespaceSelector: namespaceSelector(s.namespace) };
+/** The pods of a service as seen from namespace `from`: its podLabels, in its own namespace. */
+function servicePeer(s: GraphService, from: string): Peer {
   return s.namespace === from
-    ? { podSelector: canonical(s.name) }
-    : { namespaceSelector: namespaceSelector(s.namespace), podSelector: canonical(s.name) };
+    ? { podSelector: podsOf(s) }
+    : { namespaceSelector: namespaceSelector(s.namespace), podSelector: podsOf(s) };
 }
 
 /** Who may open a connection to a service's pods: its declared callers and, when a route exposes it, the gateway. */
@@ -91,7 +83,7 @@ export function ingressPeers(s: GraphService, graph: ServiceGraph, scope: Networ
   const peers: Peer[] = [];
   for (const name of s.callers.services) {
     const caller = graph.services[name];
-    if (caller) peers.push(servicePeer(caller, s.namespace, graph));
+    if (caller) peers.push(servicePeer(caller, s.namespace));
   }
   for (const ns of s.callers.namespaces) {
     peers.push(ns === s.namespace ? { podSelector: {} } : { namespaceSelector: namespaceSelector(ns) });
@@ -133,7 +125,7 @@ function ingressPolicies(namespace: string, graph: ServiceGraph, scope: NetworkP
       namespace,
       name: NETWORK_POLICY_NAMES.service(s.name),
       spec: {
-        podSelector: canonical(s.name),
+        podSelector: podsOf(s),
         policyTypes: ["Ingress"],
         ingress: [{ from, ports: podPorts(s).map(tcp) }],
       },
@@ -186,7 +178,7 @@ function egressPolicies(namespace: string, graph: ServiceGraph, scope: NetworkPo
   const ns = graph.namespaces[namespace];
   for (const name of ns?.calls ?? []) {
     const callee = graph.services[name];
-    if (callee) rules.push({ to: [servicePeer(callee, namespace, graph)], ports: podPorts(callee).map(tcp) });
+    if (callee) rules.push({ to: [servicePeer(callee, namespace)], ports: podPorts(callee).map(tcp) });
   }
   const externalPorts = [...new Set((ns?.external ?? []).map((e) => e.port))].sort((a, b) => a - b);
   if (externalPorts.length > 0) rules.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: externalPorts.map(tcp) });

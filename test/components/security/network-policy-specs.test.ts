@@ -17,7 +17,13 @@ const raw = (extra: Record<string, unknown> = {}) => ({
       callers: { services: ["web", "worker"], namespaces: ["reports"] },
       external: [{ host: "pay.example.com" }],
     },
-    worker: { namespace: "back", ports: [{ port: 9000, protocol: "grpc" }], callers: { namespaces: ["back"] } },
+    // pods labelled otherwise than app=<name>: selected by its declared podLabels
+    worker: {
+      namespace: "back",
+      ports: [{ port: 9000, protocol: "grpc" }],
+      podLabels: { "app.kubernetes.io/name": "worker-v2" },
+      callers: { namespaces: ["back"] },
+    },
     orphan: { namespace: "back", ports: [{ port: 7000, protocol: "tcp" }] },
   }),
   "aks-mesh:meshNamespaces": JSON.stringify([{ name: "front" }, { name: "back" }]),
@@ -49,10 +55,7 @@ function objects(section: Record<string, unknown> = {}): NetworkPolicyObject[] {
 function table(list: NetworkPolicyObject[]): string[] {
   const sel = (s: unknown) => {
     const labels = (s as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
-    const parts = Object.entries(labels).map(
-      ([k, v]) =>
-        `${k.replace("service.istio.io/canonical-name", "canonical").replace("kubernetes.io/metadata.name", "ns")}=${v}`,
-    );
+    const parts = Object.entries(labels).map(([k, v]) => `${k === "kubernetes.io/metadata.name" ? "ns" : k}=${v}`);
     return parts.length > 0 ? parts.join(",") : "*";
   };
   const peer = (p: Record<string, unknown>) =>
@@ -88,13 +91,13 @@ test("ingress: a default-deny per mesh namespace, then exactly the callers the g
     "front/default-deny-ingress | * | Ingress | deny",
     "front/allow-istio-telemetry | * | Ingress | from ns(ns=monitoring) | TCP/15020,TCP/15090",
     // exposed by a route: the gateway's pods, on the container port 8080 (not the Service's 80, not Envoy's 15006)
-    "front/allow-web | canonical=web | Ingress | from ns(ns=istio-ingress)+pods(istio=ingressgateway) | TCP/8080",
+    "front/allow-web | app=web | Ingress | from ns(ns=istio-ingress)+pods(istio=ingressgateway) | TCP/8080",
     "back/default-deny-ingress | * | Ingress | deny",
     "back/allow-istio-telemetry | * | Ingress | from ns(ns=monitoring) | TCP/15020,TCP/15090",
-    // a caller service in another mesh namespace, one in the same namespace, a namespace outside the mesh
-    "back/allow-api | canonical=api | Ingress | from ns(ns=front)+pods(canonical=web) pods(canonical=worker) ns(ns=reports) | TCP/8080",
+    // a caller service in another namespace, one in the same namespace, a namespace outside the mesh
+    "back/allow-api | app=api | Ingress | from ns(ns=front)+pods(app=web) pods(app.kubernetes.io/name=worker-v2) ns(ns=reports) | TCP/8080",
     // its own namespace as caller: any pod of it
-    "back/allow-worker | canonical=worker | Ingress | from pods(*) | TCP/9000",
+    "back/allow-worker | app.kubernetes.io/name=worker-v2 | Ingress | from pods(*) | TCP/9000",
     // orphan has no caller: the default-deny alone applies
     "monitoring/default-deny-ingress | * | Ingress | deny",
     "monitoring/allow-same-namespace | * | Ingress | from pods(*) | all",
@@ -113,15 +116,15 @@ test("egress lock-down: DNS, istiod, tracing, the API server, the callees and th
     "back/allow-egress | * | Egress | to ns(ns=istio-system)+pods(app=istiod) | TCP/15012",
     "back/allow-egress | * | Egress | to ns(ns=monitoring) | TCP/4317",
     "back/allow-egress | * | Egress | to ip(203.0.113.7/32) | TCP/443",
-    "back/allow-egress | * | Egress | to pods(canonical=api) | TCP/8080",
-    "back/allow-egress | * | Egress | to pods(canonical=worker) | TCP/9000",
+    "back/allow-egress | * | Egress | to pods(app=api) | TCP/8080",
+    "back/allow-egress | * | Egress | to pods(app.kubernetes.io/name=worker-v2) | TCP/9000",
     "back/allow-egress | * | Egress | to ip(0.0.0.0/0) | TCP/443",
   ]);
 });
 
 test("egress: a caller in another namespace reaches its callee's pods there", () => {
   expect(table(objects({ egress: { enabled: true } })).filter((l) => l.startsWith("front/allow-egress"))).toContain(
-    "front/allow-egress | * | Egress | to ns(ns=back)+pods(canonical=api) | TCP/8080",
+    "front/allow-egress | * | Egress | to ns(ns=back)+pods(app=api) | TCP/8080",
   );
 });
 
