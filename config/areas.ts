@@ -71,6 +71,17 @@ export function secretProblems(
   return problems;
 }
 
+/**
+ * The secret keys a stack's raw config values (`aks-mesh:` keys without the prefix, as its file holds them) make
+ * required; none when the values do not parse (the config's own validation then reports why). The offline plan
+ * stands in each one's example when the stack file does not set it, as the CLI would have it set by then.
+ */
+export function requiredSecretKeys(values: Record<string, unknown>): string[] {
+  const parsed = rootSchema.safeParse(structuredClone(values));
+  if (!parsed.success) return [];
+  return AREAS.flatMap((area) => Object.keys(area.requiredSecrets?.(parsed.data) ?? {}));
+}
+
 /** Every area's retired forms in `values` (the raw config), each problem saying what to write instead. */
 export function retiredForms(values: Record<string, unknown>, key: (path: string) => string): string[] {
   return AREAS.flatMap((area) => area.refuseRetired?.(values, key) ?? []);

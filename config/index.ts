@@ -23,7 +23,7 @@ export type { HostEntry } from "./ingress";
 export type { Callers, ExternalHost, GraphNamespace, GraphService, ServiceGraph } from "./mesh";
 export type { ObservabilityConfig, ObservabilitySecrets } from "./observability";
 export { KIALI_GRAFANA_LOGIN, TRACING_PROVIDER } from "./observability";
-export { CONFIG_KEYS, rootSchema, SECRET_CONFIG_KEYS } from "./areas";
+export { CONFIG_KEYS, requiredSecretKeys, rootSchema, SECRET_CONFIG_KEYS } from "./areas";
 export type { MeshConfig } from "./areas";
 
 /** Config namespace: the project name, as Pulumi prefixes project keys with it. */

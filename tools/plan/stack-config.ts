@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { SECRET_CONFIG_KEYS } from "../../config";
+import { requiredSecretKeys, SECRET_CONFIG_KEYS } from "../../config";
 
 export interface StackConfig {
   project: string;
@@ -70,6 +70,23 @@ export function readStackConfig(root: string, stack: string, fromFile?: string):
   for (const [key, decl] of Object.entries(project.config ?? {})) {
     const full = qualify(key);
     if (!isRecord(decl) || decl.secret !== true || full in config) continue;
+    config[full] = placeholderFor(full);
+    secretKeys.push(full);
+    placeholders.push(full);
+  }
+  // A secret the config makes required (e.g. an OIDC client secret once a login is switched on) that the file does not
+  // set: a real stack sets it with `pulumi config set --secret` before its first preview (the program refuses to run
+  // without it); the plan stands in its example, and names it in the summary.
+  const prefix = `${project.name}:`;
+  const ownValues: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    const full = qualify(key);
+    const name = full.slice(prefix.length);
+    if (full.startsWith(prefix) && !(name in SECRET_CONFIG_KEYS)) ownValues[name] = value;
+  }
+  for (const name of requiredSecretKeys(ownValues)) {
+    const full = qualify(name);
+    if (full in config) continue;
     config[full] = placeholderFor(full);
     secretKeys.push(full);
     placeholders.push(full);
