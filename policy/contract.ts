@@ -118,3 +118,23 @@ export const DRY_RUN_SINCE_ANNOTATION = "security.aks-mesh.io/dry-run-since";
  */
 export const FAULT_EXPIRES_ANNOTATION = "traffic.aks-mesh.io/fault-expires";
 export const FAULT_ALLOWED_IN_PRODUCTION_ANNOTATION = "traffic.aks-mesh.io/fault-allowed-in-production";
+
+/** The program's mTLS config section, and the key that adds the gate (named by the pack's messages only). */
+export const MTLS_CONFIG_KEY = "aks-mesh:security.mtls";
+export const MTLS_CHECK_CONFIG_KEY = `${MTLS_CONFIG_KEY}.check`;
+/** Annotation on the record: how the scope was checked, MTLS_CHECK_MODES. */
+export const MTLS_CHECK_MODE_ANNOTATION = "security.aks-mesh.io/mtls-check-mode";
+export const MTLS_CHECK_MODES = { automated: "automated", manual: "manual" } as const;
+/** Annotation on a manual record: the day the attestation was made (YYYY-MM-DD). */
+export const MTLS_ATTESTED_AT_ANNOTATION = "security.aks-mesh.io/mtls-attested-at";
+/** Annotation on a manual record: how many days after MTLS_ATTESTED_AT_ANNOTATION the attestation still counts. */
+export const MTLS_ATTESTATION_VALID_DAYS_ANNOTATION = "security.aks-mesh.io/mtls-attestation-valid-days";
+/**
+ * Annotation on a PeerAuthentication that lets plaintext in below the mesh-wide level (a namespace, workload or port
+ * in PERMISSIVE or DISABLE): why. A port's reason is under the same key suffixed with "-port-<port>".
+ */
+export const MTLS_EXCEPTION_REASON_ANNOTATION = "security.aks-mesh.io/mtls-exception-reason";
+/** The annotation holding the reason of one port-level exception. */
+export function mtlsPortReasonAnnotation(port: string): string {
+  return `${MTLS_EXCEPTION_REASON_ANNOTATION}-port-${port}`;
+}

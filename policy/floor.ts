@@ -17,6 +17,8 @@ export const PRODUCTION_FLOOR: readonly string[] = [
   "istio-no-deprecated-fields",
   "peer-authentication-strict-requires-mtls-check",
   "peer-authentication-single-mesh-wide",
+  "mtls-attestation-not-expired",
+  "peer-authentication-exception-has-reason",
   "request-authentication-requires-principal-policy",
   "authorization-policy-no-allow-all",
   "ist0101-referenced-resource-not-found",

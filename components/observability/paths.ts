@@ -26,6 +26,9 @@ export const ENDPOINTS = {
 
 export type RoutedTool = keyof typeof ENDPOINTS;
 
+/** The Prometheus server's container port (prometheus-community chart): what a NetworkPolicy admitting its clients names. */
+export const PROMETHEUS_CONTAINER_PORT = 9090;
+
 /** Jaeger's OTLP/gRPC receiver: where Istio's opentelemetry tracing provider sends spans. */
 export const JAEGER_OTLP_GRPC_PORT = 4317;
 /** Loki's HTTP port (monolithic mode: the loki Service; scalable mode goes through the loki-gateway Service on 80). */

@@ -43,6 +43,8 @@ export class Observability extends pulumi.ComponentResource {
   readonly namespaceReady: pulumi.Resource[];
   /** Grafana's generated admin password (a secret). */
   readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** What a client of Prometheus's API waits for (its release; the security area's mTLS check queries it). */
+  readonly prometheusReady: pulumi.Resource[];
   /** Secret holding Kiali's long-lived login token, with the "token" strategy. */
   readonly kialiLoginTokenSecret?: string;
   /** The stack outputs of this area (README "Stack outputs"); the admin password as a secret. */
@@ -94,7 +96,7 @@ export class Observability extends pulumi.ComponentResource {
     const inNamespace = { parent: this, dependsOn: [ns, ...controlPlane.ready] };
     const common = { namespace: c.namespace, revision: controlPlane.injectionRevision, timeoutSeconds };
 
-    new Prometheus(
+    const prometheus = new Prometheus(
       `${name}-prometheus`,
       {
         ...common,
@@ -116,6 +118,7 @@ export class Observability extends pulumi.ComponentResource {
       },
       inNamespace,
     );
+    this.prometheusReady = [prometheus];
 
     const loki = new Loki(`${name}-loki`, { ...common, ...c.loki, storageClass: c.storageClass }, inNamespace);
     new LogShipper(`${name}-alloy`, { ...common, lokiUrl: loki.url, resources: c.alloy.resources }, inNamespace);

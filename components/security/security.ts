@@ -5,9 +5,11 @@ import type { GatewayHandle } from "../ingress/handle";
 import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
 import { Authorization } from "./authorization";
+import { PROMETHEUS_CONTAINER_PORT } from "../observability/paths";
 import { Certificates } from "./certificates";
 import { Jwt, jwksFetches } from "./jwt";
 import { NetworkPolicies } from "./network-policies";
+import { Mtls } from "./mtls";
 
 export interface SecurityArgs {
   /** The validated stack config; this area reads security and mesh.graph. */
@@ -20,8 +22,15 @@ export interface SecurityArgs {
     mesh: MeshHandle;
     /** The public ingress: its namespace, workload selector and Gateway (its principal calls the exposed services). */
     gateway: GatewayHandle;
-    /** The observability layer's namespace, when the stack runs it: its NetworkPolicies wait for it. */
-    observability?: { readonly namespace: string; readonly namespaceReady: pulumi.Resource[] };
+    /**
+     * The observability layer, when the stack runs it: its namespace (the NetworkPolicies wait for it) and its
+     * Prometheus (the mTLS check's Job queries it).
+     */
+    observability?: {
+      readonly namespace: string;
+      readonly namespaceReady: pulumi.Resource[];
+      readonly prometheusReady: pulumi.Resource[];
+    };
   };
 }
 
@@ -31,6 +40,9 @@ export interface SecurityArgs {
  * section asks for it.
  */
 export class Security extends pulumi.ComponentResource {
+  /** PeerAuthentications and the mTLS compatibility check (config security.mtls); undefined without the section. */
+  readonly mtls?: Mtls;
+
   constructor(name: string, args: SecurityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:security:Security", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
     const { config, handles } = args;
@@ -98,6 +110,31 @@ export class Security extends pulumi.ComponentResource {
             mesh: handles.mesh,
             gatewayReady: handles.gateway.namespaceReady,
           },
+        },
+        { parent: this },
+      );
+    }
+    if (config.security.mtls) {
+      const observability = handles.observability;
+      // The monitoring namespace's default-deny would drop the check's queries to Prometheus.
+      const admitToPrometheus =
+        config.security.networkPolicies.enabled && observability
+          ? {
+              namespace: observability.namespace,
+              port: PROMETHEUS_CONTAINER_PORT,
+              dependsOn: observability.namespaceReady,
+            }
+          : undefined;
+      this.mtls = new Mtls(
+        `${name}-mtls`,
+        {
+          mtls: config.security.mtls,
+          handles: {
+            controlPlane: handles.controlPlane,
+            mesh: handles.mesh,
+            prometheusReady: handles.observability?.prometheusReady ?? [],
+          },
+          ...(admitToPrometheus ? { admitToPrometheus } : {}),
         },
         { parent: this },
       );

@@ -12,6 +12,7 @@ import { type AuthorizationConfig, authorizationChecks, authorizationSection } f
 import { certificatesChecks, certificatesSection, type CertificatesConfig, resolveCertificates } from "./certificates";
 import { JWKS_FETCH_ENV, JWKS_FETCH_MODE, type JwtConfig, jwtChecks, jwtSection } from "./jwt";
 import { type NetworkPoliciesConfig, networkPoliciesChecks, networkPoliciesSection } from "./network-policies";
+import { type MtlsConfig, type MtlsInput, mtlsChecks, mtlsSection, resolveMtls } from "./mtls";
 
 export const securitySection = z
   .strictObject({
@@ -19,6 +20,7 @@ export const securitySection = z
     networkPolicies: networkPoliciesSection,
     authorization: authorizationSection,
     jwt: jwtSection,
+    mtls: mtlsSection.optional(),
   })
   .prefault({})
   .describe(
@@ -32,7 +34,8 @@ export type SecurityInput = Parsed<typeof securityKeys> &
   Pick<Parsed<typeof meshKeys>, "services" | "meshNamespaces"> &
   Pick<Parsed<typeof ingressKeys>, "ingress" | "ingressGateway"> &
   Pick<Parsed<typeof istioKeys>, "istio"> &
-  Parsed<typeof observabilityKeys>;
+  Parsed<typeof observabilityKeys> &
+  MtlsInput;
 
 /** The security area's part of the validated config: one resolved part per section. */
 export interface SecurityAreaConfig {
@@ -45,6 +48,8 @@ export interface SecurityAreaConfig {
     readonly authorization: AuthorizationConfig;
     /** aks-mesh:security.jwt. */
     readonly jwt: JwtConfig;
+    /** PeerAuthentication modes and the compatibility check; undefined when the section is absent. */
+    readonly mtls?: MtlsConfig;
   };
 }
 
@@ -55,18 +60,21 @@ export const securityArea: ConfigArea<typeof securityKeys, SecurityInput, Securi
     ...networkPoliciesChecks(root.security.networkPolicies, root, ctx),
     ...authorizationChecks(root, ctx),
     ...jwtChecks(root, ctx),
+    ...mtlsChecks(root.security.mtls, root, ctx),
   ],
   // The JWKS trap's fix (config/security/jwt.ts): proxies fetch an in-mesh JWKS through the mesh.
   meshConfig: (root) =>
     root.security.jwt.rules.length > 0 ? { istiodEnv: { [JWKS_FETCH_ENV]: JWKS_FETCH_MODE } } : {},
   resolve: (root) => {
     const certificates = resolveCertificates(root);
+    const mtls = resolveMtls(root.security.mtls, root);
     return {
       security: {
         ...(certificates ? { certificates } : {}),
         networkPolicies: root.security.networkPolicies,
         authorization: root.security.authorization,
         jwt: root.security.jwt,
+        ...(mtls ? { mtls } : {}),
       },
     };
   },

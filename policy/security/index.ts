@@ -6,6 +6,7 @@ import { asmAuthzPolicyDefaultDeny, authorizationPolicyNoAllowAll } from "./auth
 import { destinationRuleTlsEnabled } from "./destination-rule-tls";
 import { publicGatewayHttpsOnly } from "./gateway-tls";
 import { networkPolicyDefaultDeny, networkPolicyEnginePresent } from "./network-policy";
+import { mtlsAttestationNotExpired, peerAuthenticationExceptionHasReason } from "./mtls-exceptions";
 import { peerAuthenticationSingleMeshWide, peerAuthenticationStrictRequiresMtlsCheck } from "./peer-authentication";
 import {
   asmRequestAuthnProhibitedOutputHeaders,
@@ -15,6 +16,8 @@ import {
 export const securityPolicies: AreaPolicy[] = [
   peerAuthenticationStrictRequiresMtlsCheck,
   peerAuthenticationSingleMeshWide,
+  mtlsAttestationNotExpired,
+  peerAuthenticationExceptionHasReason,
   requestAuthenticationRequiresPrincipalPolicy,
   authorizationPolicyNoAllowAll,
   asmAuthzPolicyDefaultDeny,

@@ -20,6 +20,7 @@ import {
 import {
   MESH_WIDE_SCOPE,
   MTLS_CHECK_COMPONENT_TYPE,
+  MTLS_CHECK_CONFIG_KEY,
   MTLS_CHECK_LABEL,
   MTLS_CHECK_RECORD_TYPE,
   MTLS_CHECK_SCOPE_ANNOTATION,
@@ -126,7 +127,8 @@ export const peerAuthenticationStrictRequiresMtlsCheck: StackValidationPolicy & 
       report(
         `PeerAuthentication ${fullName(pa)} turns on STRICT mTLS for ${scopeText} without an mTLS compatibility check ` +
           `covering it.${found} Add an ${MTLS_CHECK_COMPONENT_TYPE} whose scope covers "${scopeValue}" and list it in ` +
-          "this PeerAuthentication's dependsOn, or keep the mode PERMISSIVE until the check passes.",
+          `this PeerAuthentication's dependsOn (in this program: set ${MTLS_CHECK_CONFIG_KEY}, mode automated or ` +
+          "manual; README: Security rollout), or keep the mode PERMISSIVE until the check passes.",
         pa.urn,
       );
     }
@@ -143,9 +145,16 @@ export const peerAuthenticationSingleMeshWide: StackValidationPolicy & Why = {
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     if (root === UNKNOWN) return;
-    const meshWide = istioObjects(kubeObjects(args.resources), "PeerAuthentication").filter(
-      (pa) => pa.namespace === root && selectsAll(pa.spec) === true,
-    );
+    // One per namespace/name: the API server holds one object of a name, so the stack's object and a live one of the
+    // same name are one PeerAuthentication (the stack takes it over; no-clash-with-live-istio-objects says how).
+    const seen = new Set<string>();
+    const meshWide = istioObjects(kubeObjects(args.resources), "PeerAuthentication").filter((pa) => {
+      if (pa.namespace !== root || selectsAll(pa.spec) !== true) return false;
+      const id = fullName(pa);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
     if (meshWide.length <= 1) return;
     const names = meshWide.map(fullName).join(", ");
     for (const pa of meshWide) {

@@ -22,6 +22,8 @@ const steps = (live: LiveJson) => live.objects.map((o) => [`${o.kind} ${o.namesp
 
 /** The stack's Gateway and VirtualServices for www and api: what the hand-made Gateway and VirtualService duplicate. */
 const GATEWAY_URN = /\$kubernetes:networking\.istio\.io\/v1:Gateway::public-gateway-gateway$/;
+/** The stack's mesh-wide PeerAuthentication (istio-system/default), which the hand-made one of the same name is. */
+const PA_URN = /PeerAuthentication::security-mtls-pa-mesh$/;
 const VS_URNS = [/VirtualService::app-routes-www-buildingbite-com$/, /VirtualService::app-routes-api-buildingbite-com$/];
 
 describe("npm run plan -- prod --live (the hand-installed mesh's export)", () => {
@@ -37,20 +39,22 @@ describe("npm run plan -- prod --live (the hand-installed mesh's export)", () =>
     expect(result.stdout).toContain("Live objects (test/fixtures/live/prod-hand-installed.yaml): 4 not owned by the stack");
   });
 
-  it("writes live.json: the Gateway and VirtualService duplicated (delete after cutover), the rest kept", () => {
+  it("writes live.json: the Gateway and VirtualService duplicated (delete after cutover), the mesh-wide PeerAuthentication taken over (import), the rest kept", () => {
     expect(steps(read<LiveJson>(out, "live.json"))).toEqual([
       ["Gateway istio-system/istio-ingressgateway", "duplicate", "delete after cutover"],
       ["VirtualService istio-system/buildingbite", "duplicate", "delete after cutover"],
       ["DestinationRule api/api", "none", "keep"],
-      ["PeerAuthentication istio-system/default", "none", "keep"],
+      // The stack's aks-mesh:security.mtls.mode writes istio-system/default: the same object, adopted on the first up.
+      ["PeerAuthentication istio-system/default", "conflict", "import"],
     ]);
   });
 
   it("flags the duplicate host/gateway conflict on the stack's Gateway and VirtualServices, not on the live objects", () => {
     const flagged = read<PolicyViolation[]>(out, "policy.json").filter((v) => v.policy === "no-clash-with-live-istio-objects");
-    expect(flagged).toHaveLength(3);
+    expect(flagged).toHaveLength(4);
     expect(flagged.some((v) => GATEWAY_URN.test(v.urn) && v.message.includes("Gateway istio-system/istio-ingressgateway"))).toBe(true);
     for (const re of VS_URNS) expect(flagged.some((v) => re.test(v.urn))).toBe(true);
+    expect(flagged.some((v) => PA_URN.test(v.urn) && v.message.includes("Step for the live object: import"))).toBe(true);
   });
 });
 
