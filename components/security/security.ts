@@ -29,7 +29,7 @@ export interface SecurityArgs {
     observability?: {
       readonly namespace: string;
       readonly namespaceReady: pulumi.Resource[];
-      readonly prometheusReady: pulumi.Resource[];
+      readonly prometheusReady?: pulumi.Resource[];
     };
   };
 }
