@@ -2,7 +2,9 @@
 // the hop plan (policy/upgrade.ts upgradePath, prod's Kubernetes 1.30 read), each in four config changes (canary
 // beside stable, tags moved, canary promoted, old revision removed). At every step it asserts what the control plane
 // and the namespaces send: the istiod releases (nothing removed before the step that removes it), base's version and
-// defaultRevision, the tags' targets, the namespace labels and the revisions handed to other areas.
+// defaultRevision, the tags' targets, the namespace labels, the revisions handed to other areas, and the traffic area's
+// version-scoped EnvoyFilters (a gateway and a sidecar rate limit): one copy per installed version, so no proxy loses a
+// limit mid-hop.
 import { type Harness, mockRuntime } from "../../harness";
 import { type MeshConfig, parseConfig } from "../../../config";
 import type { IstioControlPlane } from "../../../components/istio";
@@ -12,6 +14,7 @@ import { configProblems } from "../../support/config";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const WEBHOOK = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
 const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
+const ENVOY_FILTER = "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter";
 const TARGET = "1.30.3";
 
 const path = upgradePath({ istio: "1.23.4", kubernetes: "1.30" }, TARGET, "2026-11-30");
@@ -58,6 +61,17 @@ function config(stack: ReturnType<typeof stackAt>): MeshConfig {
         autoscaling: { minReplicas: 2 },
         podDisruptionBudget: { minAvailable: 1 },
       }),
+      "aks-mesh:ingress": JSON.stringify({
+        hosts: [
+          { host: "api.example.com", tls: { credentialName: "api-tls" }, routes: [{ prefix: "/", service: "api" }] },
+        ],
+        tlsSecrets: { "api-tls": ["istio-ingress"] },
+      }),
+      "aks-mesh:services": JSON.stringify({ api: { namespace: "api", ports: [{ port: 8080, protocol: "http" }] } }),
+      "aks-mesh:traffic": JSON.stringify({
+        services: { api: { rateLimit: { maxTokens: 50, fillInterval: "1s" } } },
+        gatewayRateLimits: [{ host: "api.example.com", maxTokens: 100, fillInterval: "1s" }],
+      }),
     },
     { project: "aks-mesh", stack: "prod" },
   );
@@ -74,6 +88,8 @@ beforeAll(async () => {
   const k8s = await import("@pulumi/kubernetes");
   const { IstioControlPlane } = await import("../../../components/istio");
   const { MeshNamespaces } = await import("../../../components/mesh/mesh-namespaces");
+  const { Traffic } = await import("../../../components/traffic");
+  const { testCluster, testGateway } = await import("../../support/handles");
   const cluster = { provider: new k8s.Provider("k8s", {}) };
   for (const s of steps) {
     const c = config(stackAt(s.from, s.to, s.phase));
@@ -84,6 +100,10 @@ beforeAll(async () => {
       { revision: cp.injectionRevision, namespaces: c.meshNamespaces },
       { providers: [cluster.provider] },
     );
+    new Traffic(`${s.id}-traffic`, {
+      config: c,
+      handles: { cluster: testCluster(), controlPlane: cp, mesh: { namespaceReady: () => [] }, gateway: testGateway() },
+    });
   }
   await h.settle();
 });
@@ -141,6 +161,24 @@ describe.each(steps)("hop $from -> $to, $phase", ({ from, to, phase, id }) => {
       "prod-stable": [stableTarget, `istiod-${stableTarget}`],
       "prod-canary": [b, `istiod-${b}`],
     });
+  });
+
+  test("copies every version-scoped EnvoyFilter once per installed version, each matching only its own proxies", () => {
+    const versions = phase === "removed" ? [to] : [from, to];
+    const filters = under(`${id}-traffic`, ENVOY_FILTER).map((f) => {
+      const spec = f.inputs.spec as { configPatches: { match: { proxy: { proxyVersion: string } } }[] };
+      const regexes = [...new Set(spec.configPatches.map((p) => p.match.proxy.proxyVersion))];
+      expect(regexes).toHaveLength(1);
+      return new RegExp(regexes[0] as string);
+    });
+    // A gateway limit and a sidecar limit, each copied per version.
+    expect(filters).toHaveLength(2 * versions.length);
+    for (const version of versions) {
+      // Each proxy version is matched by exactly one copy of each filter, never by two (a doubled filter) or none.
+      expect(filters.filter((r) => r.test(version))).toHaveLength(2);
+    }
+    // A proxy of a version no longer installed keeps no copy.
+    if (phase === "removed") expect(filters.some((r) => r.test(from))).toBe(false);
   });
 
   test("labels the namespaces with tags, never a revision name, so moving them is a tag change", () => {
