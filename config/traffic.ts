@@ -400,6 +400,14 @@ export const serviceTraffic = z.strictObject({
         "for that port (outlierDetection, connectionPool, loadBalancer).",
     ),
   fault: faultInjection.optional(),
+  expectedConcurrency: z
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "Concurrent requests each replica is expected to serve. With services.<name>.replicas, the policy pack warns " +
+        "when connectionPool.http.http2MaxRequests or tcp.maxConnections is below replicas x this.",
+    ),
   rateLimit: tokenBucket
     .extend({
       selector: z
@@ -457,6 +465,8 @@ export interface ServiceTrafficPolicy {
   /** Port number -> what that port overrides (portLevelSettings). */
   readonly ports?: Readonly<Record<number, PortPolicy>>;
   readonly fault?: z.infer<typeof faultInjection>;
+  /** Declared replicas x expectedConcurrency, when both are declared. */
+  readonly expectedConcurrentRequests?: number;
   /** The sidecar rate limit, with the pods' labels resolved. */
   readonly rateLimit?: TokenBucket & { readonly selector: Readonly<Record<string, string>> };
 }
@@ -525,8 +535,11 @@ export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAr
   resolve: (root) => {
     const services: Record<string, ServiceTrafficPolicy> = {};
     for (const [name, entry] of Object.entries(root.traffic.services)) {
-      const { preset, ports, fault, rateLimit, ...own } = entry;
+      const { preset, ports, fault, rateLimit, expectedConcurrency, ...own } = entry;
       const policy = mergePolicy(preset ? (root.traffic.presets[preset] ?? {}) : {}, own);
+      const replicas = root.services[name]?.replicas;
+      const expected =
+        replicas !== undefined && expectedConcurrency !== undefined ? replicas * expectedConcurrency : undefined;
       const portEntries = Object.entries(ports ?? {});
       if (Object.keys(policy).length === 0 && portEntries.length === 0 && !fault && !rateLimit) continue;
       services[name] = {
@@ -534,6 +547,7 @@ export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAr
         policy,
         ...(portEntries.length > 0 ? { ports: Object.fromEntries(portEntries.map(([p, v]) => [Number(p), v])) } : {}),
         ...(fault ? { fault } : {}),
+        ...(expected !== undefined ? { expectedConcurrentRequests: expected } : {}),
         ...(rateLimit
           ? {
               rateLimit: {
@@ -633,7 +647,7 @@ function knobChecks(root: TrafficInput, k: (path: string) => string, today: stri
   for (const [name, p] of Object.entries(root.traffic.presets)) check(`traffic.presets.${name}`, p);
   for (const [name, entry] of Object.entries(root.traffic.services)) {
     const declared = root.services[name];
-    const { preset, ports, fault, rateLimit, ...own } = entry;
+    const { preset, ports, fault, rateLimit, expectedConcurrency: _load, ...own } = entry;
     const policy = mergePolicy(preset ? (root.traffic.presets[preset] ?? {}) : {}, own);
     const path = `traffic.services.${name}`;
     // A preset's rules are reported once, on the preset; a service is checked for what it changes.
@@ -641,7 +655,9 @@ function knobChecks(root: TrafficInput, k: (path: string) => string, today: stri
     needsOutlier(path, policy, false);
     for (const [port, pp] of Object.entries(ports ?? {})) {
       check(`${path}.ports.${port}`, pp);
-      needsOutlier(`${path}.ports.${port}`, pp, policy.outlierDetection !== undefined);
+      // A portLevelSettings entry does not inherit the top level's fields (1.23.4 networking/util/util.go
+      // GetPortLevelTrafficPolicy: "port level policies do not inherit"): the port needs its own outlierDetection.
+      needsOutlier(`${path}.ports.${port}`, pp, false);
       if (declared && !declared.ports.some((d) => d.port === Number(port))) {
         const list = declared.ports.map((d) => d.port).join(", ");
         problems.push(

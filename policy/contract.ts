@@ -138,3 +138,10 @@ export const MTLS_EXCEPTION_REASON_ANNOTATION = "security.aks-mesh.io/mtls-excep
 export function mtlsPortReasonAnnotation(port: string): string {
   return `${MTLS_EXCEPTION_REASON_ANNOTATION}-port-${port}`;
 }
+
+/**
+ * Annotation of a service's DestinationRule: the concurrent requests the service is expected to take (its declared
+ * replicas times aks-mesh:traffic.services.<s>.expectedConcurrency), when both are declared. The pack compares its
+ * connection pool with it.
+ */
+export const EXPECTED_CONCURRENCY_ANNOTATION = "traffic.aks-mesh.io/expected-concurrent-requests";

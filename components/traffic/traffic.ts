@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MeshConfig } from "../../config";
 import { hasDestinationFields } from "../../config/traffic";
+import { EXPECTED_CONCURRENCY_ANNOTATION } from "../../policy/contract";
 import type { ClusterHandle } from "../cluster";
 import type { GatewayHandle } from "../ingress/handle";
 import { envoyRouteName } from "../ingress/host-routes";
@@ -84,6 +85,9 @@ export class Traffic extends pulumi.ComponentResource {
             name: service,
             namespace: ns,
             labels: meshLabels("traffic"),
+            ...(t.expectedConcurrentRequests !== undefined
+              ? { annotations: { [EXPECTED_CONCURRENCY_ANNOTATION]: String(t.expectedConcurrentRequests) } }
+              : {}),
             spec: destinationRuleSpec(service, ns, t.policy, t.ports),
           },
           after,

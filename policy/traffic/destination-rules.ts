@@ -14,10 +14,12 @@ import {
   kubeObject,
   kubeObjects,
   knownItems,
+  list,
   num,
   str,
   UNKNOWN,
 } from "../lib";
+import { EXPECTED_CONCURRENCY_ANNOTATION } from "../contract";
 
 interface CapConfig {
   maxEjectionPercent: number;
@@ -126,6 +128,123 @@ export const retriesRequireOutlierDetection: StackValidationPolicy & Why = {
           );
         });
       });
+    }
+  },
+};
+
+/** The fields a traffic policy level sets that Istio resolves per port and subset (networking/util MergeSubsetTrafficPolicy). */
+interface Level {
+  outlierDetection: Json | undefined;
+  loadBalancer: Json | undefined;
+  path: string;
+}
+const present = (v: Json | undefined) => v !== undefined && v !== null;
+
+/**
+ * The policy Istio applies to one port of one subset, as 1.23.4 pilot/pkg/networking/util/util.go reads it: a matching
+ * portLevelSettings entry replaces the level's fields whole (port level settings "do not inherit" the top level); a
+ * subset's field replaces the destination's when set, and all of them when the subset has a matching port entry.
+ */
+function effectiveLevel(tp: Json | undefined, path: string, port: number | undefined): Level & { portLevel: boolean } {
+  const entries = knownItems(at(tp, "portLevelSettings"));
+  const i = port === undefined ? -1 : entries.findIndex((p) => num(at(p, "port", "number")) === port);
+  const src = i >= 0 ? entries[i] : tp;
+  return {
+    outlierDetection: at(src, "outlierDetection"),
+    loadBalancer: at(src, "loadBalancer"),
+    path: i >= 0 ? `${path}.portLevelSettings[${i}]` : path,
+    portLevel: i >= 0,
+  };
+}
+
+/** Whether a localityLbSetting makes Istio fail over (loadbalancer.go ApplyLocalityLoadBalancer): distribute does not. */
+function failsOver(setting: Json | undefined): boolean {
+  if (!present(setting) || setting === UNKNOWN) return false;
+  const distribute = list(at(setting, "distribute"));
+  const enabled = at(setting, "enabled");
+  // Unknown in preview: cannot decide.
+  if (distribute === UNKNOWN || distribute.length > 0 || enabled === UNKNOWN) return false;
+  return enabled !== false;
+}
+
+export const localityLbRequiresOutlierDetection: ResourceValidationPolicy & Why = {
+  name: "locality-lb-requires-outlier-detection",
+  description:
+    "Wherever a DestinationRule's localityLbSetting fails over (failover, failoverPriority or the default failover; " +
+    "distribute works alone), the policy Istio applies to that port and subset has outlierDetection. Istio fails " +
+    "over only when it ejects the failing hosts (1.23.4 pilot/pkg/networking/core/cluster_traffic_policy.go " +
+    'applyLocalityLoadBalancer: "Failover should only be applied with outlier detection"; loadbalancer.go ' +
+    "ApplyLocalityLoadBalancer). Read per port and subset as util.go MergeSubsetTrafficPolicy does: a portLevelSettings " +
+    "entry does not inherit the top level's outlierDetection; a subset inherits the destination's.",
+  enforcementLevel: "advisory",
+  why: "without ejection Istio never fails over: the locality setting does nothing when a zone fails",
+  validateResource: (args, report) => {
+    const dr = kubeObject(args.type, args.props, args.urn);
+    if (!dr || !isIstioObject(dr) || dr.kind !== "DestinationRule") return;
+    const top = at(dr.spec, "trafficPolicy");
+    const subsets = knownItems(at(dr.spec, "subsets"));
+    const ports = new Set<number | undefined>([undefined]);
+    const levels: (Json | undefined)[] = [top, ...subsets.map((s) => at(s, "trafficPolicy"))];
+    for (const tp of levels) {
+      const entries = list(at(tp, "portLevelSettings"));
+      // Which port an entry overrides decides what Istio applies there: unknown in preview, nothing is decided.
+      if (entries === UNKNOWN) return;
+      for (const p of entries) {
+        const n = num(at(p, "port", "number"));
+        if (n === UNKNOWN) return;
+        if (typeof n === "number") ports.add(n);
+      }
+    }
+    const reported = new Set<string>();
+    const check = (where: string, lb: Level, od: Level) => {
+      if (!failsOver(at(lb.loadBalancer, "localityLbSetting")) || present(od.outlierDetection)) return;
+      const key = `${lb.path}|${od.path}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      report(
+        `DestinationRule ${fullName(dr)} ${lb.path}.loadBalancer.localityLbSetting fails over with no outlierDetection ` +
+          `to act on ${where} (Istio reads ${od.path}): add one there (config ` +
+          "aks-mesh:traffic.services.<service>.outlierDetection, or .ports.<port>.outlierDetection) or drop the setting.",
+      );
+    };
+    for (const port of ports) {
+      const base = effectiveLevel(top, "trafficPolicy", port);
+      const on = port === undefined ? "" : ` port ${port}`;
+      check(port === undefined ? "(all ports)" : `for${on}`, base, base);
+      subsets.forEach((s, j) => {
+        const own = effectiveLevel(at(s, "trafficPolicy"), `subsets[${j}].trafficPolicy`, port);
+        const pick = (key: "outlierDetection" | "loadBalancer"): Level =>
+          own.portLevel || present(own[key]) ? own : base;
+        const name = str(at(s, "name"));
+        check(`for subset ${typeof name === "string" ? name : j}${on}`, pick("loadBalancer"), pick("outlierDetection"));
+      });
+    }
+  },
+};
+
+export const connectionPoolCoversExpectedLoad: ResourceValidationPolicy & Why = {
+  name: "connection-pool-covers-expected-load",
+  description:
+    "When a service declares its expected load (replicas x expectedConcurrency, annotation " +
+    `${EXPECTED_CONCURRENCY_ANNOTATION}), its DestinationRule's connectionPool.http.http2MaxRequests and ` +
+    "connectionPool.tcp.maxConnections are not below it: below, Envoy's circuit breaker answers 503 (overflow) under " +
+    "the normal load (Istio circuit-breaking task; Envoy circuit breaking overview).",
+  enforcementLevel: "advisory",
+  why: "_house rule_: a pool below the normal load trips the breaker every day",
+  validateResource: (args, report) => {
+    const dr = kubeObject(args.type, args.props, args.urn);
+    if (!dr || !isIstioObject(dr) || dr.kind !== "DestinationRule" || dr.annotations === UNKNOWN) return;
+    const expected = Number(dr.annotations[EXPECTED_CONCURRENCY_ANNOTATION]);
+    if (!Number.isFinite(expected) || expected <= 0) return;
+    const pool = at(dr.spec, "trafficPolicy", "connectionPool");
+    for (const field of ["http.http2MaxRequests", "tcp.maxConnections"]) {
+      const limit = num(at(pool, ...field.split(".")));
+      if (typeof limit !== "number" || limit >= expected) continue;
+      report(
+        `DestinationRule ${fullName(dr)} connectionPool.${field} is ${limit}, below the ${expected} concurrent ` +
+          "requests its service is expected to take (replicas x expectedConcurrency): raise it (config " +
+          `aks-mesh:traffic.services.<service>.connectionPool.${field}) or lower the expectation.`,
+      );
     }
   },
 };

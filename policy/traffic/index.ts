@@ -1,9 +1,17 @@
 // traffic: how requests are routed — VirtualService hosts, retries and timeouts — and the circuit breakers of the
 // per-service DestinationRules (config aks-mesh:traffic) that those retries lean on.
 import type { AreaPolicy } from "../lib/why";
-import { maxEjectionPercentWithinCap, retriesRequireOutlierDetection } from "./destination-rules";
 import {
+  connectionPoolCoversExpectedLoad,
+  localityLbRequiresOutlierDetection,
+  maxEjectionPercentWithinCap,
+  retriesRequireOutlierDetection,
+} from "./destination-rules";
+import { envoyFilterScoped } from "./envoy-filters";
+import {
+  faultInjectionAllowed,
   restrictVirtualServiceWildcard,
+  retryBudgetWithinRouteTimeout,
   retryPerTryTimeoutWithinRouteTimeout,
   virtualServiceGatewayHostUnique,
 } from "./virtual-services";
@@ -14,4 +22,9 @@ export const trafficPolicies: AreaPolicy[] = [
   restrictVirtualServiceWildcard,
   maxEjectionPercentWithinCap,
   retriesRequireOutlierDetection,
+  retryBudgetWithinRouteTimeout,
+  localityLbRequiresOutlierDetection,
+  connectionPoolCoversExpectedLoad,
+  faultInjectionAllowed,
+  envoyFilterScoped,
 ];

@@ -2,8 +2,10 @@
 // restrict-virtual-service-wildcard (kyverno/policies, istio/). Each policy's description names its source.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Why } from "../lib/why";
+import { FAULT_ALLOWED_IN_PRODUCTION_ANNOTATION, FAULT_EXPIRES_ANNOTATION } from "../contract";
 import {
   at,
+  configOf,
   fullName,
   isIstioObject,
   istioObjects,
@@ -12,6 +14,7 @@ import {
   kubeObjects,
   knownItems,
   namespacedRef,
+  num,
   parseDuration,
   str,
   UNKNOWN,
@@ -108,6 +111,82 @@ export const restrictVirtualServiceWildcard: ResourceValidationPolicy & Why = {
       if (typeof h === "string" && h.includes("*")) {
         report(`VirtualService ${fullName(vs)} has wildcard host "${h}": list the exact hosts it serves.`);
       }
+    }
+  },
+};
+
+export const retryBudgetWithinRouteTimeout: ResourceValidationPolicy & Why = {
+  name: "retry-budget-within-route-timeout",
+  description:
+    "A route's tries, the first and its retries (1 + retries.attempts: Istio sends attempts as Envoy's num_retries), " +
+    "times retries.perTryTimeout fit in its timeout: past it, the route timeout cuts the last retries short, so fewer " +
+    "happen than promised (Istio HTTPRetry.attempts: the retries made also depend on the route timeout and " +
+    "perTryTimeout; Envoy RetryPolicy.per_try_timeout applies to every attempt including the initial one, " +
+    "RouteAction.timeout spans all retries). Retry back-off (25ms base) comes on top.",
+  enforcementLevel: "advisory",
+  why: "_house rule_: the route timeout ends the request before the last retries run",
+  validateResource: (args, report) => {
+    const vs = virtualService(args);
+    if (!vs) return;
+    knownItems(at(vs.spec, "http")).forEach((rule, i) => {
+      const timeout = str(at(rule, "timeout"));
+      const perTry = str(at(rule, "retries", "perTryTimeout"));
+      const attempts = num(at(rule, "retries", "attempts"));
+      if (typeof timeout !== "string" || typeof perTry !== "string" || typeof attempts !== "number") return;
+      const t = parseDuration(timeout);
+      const p = parseDuration(perTry);
+      // A 0s timeout is no route timeout; 0 attempts turn retries off.
+      if (t === undefined || p === undefined || t === 0 || attempts <= 0) return;
+      // In microseconds, as integers: 3 tries of 0.1s fit in 0.3s.
+      const total = (1 + attempts) * Math.round(p * 1e6);
+      if (total <= Math.round(t * 1e6)) return;
+      report(
+        `VirtualService ${fullName(vs)} http[${i}]: ${1 + attempts} tries of ${perTry} (${total / 1e6}s) exceed its ` +
+          `timeout ${timeout}: raise the timeout, or lower retries.attempts or perTryTimeout (config ` +
+          "aks-mesh:traffic.services.<service>.timeout / .retries).",
+      );
+    });
+  },
+};
+
+export const faultInjectionAllowed: ResourceValidationPolicy & Why = {
+  name: "fault-injection-allowed-and-unexpired",
+  description:
+    "A VirtualService route that injects faults (http[].fault) is a resilience drill agreed for this environment: " +
+    `annotated ${FAULT_ALLOWED_IN_PRODUCTION_ANNOTATION}: "true" and ${FAULT_EXPIRES_ANNOTATION} with a day not yet ` +
+    "past. A forgotten drill delays or fails real users' requests (Istio fault injection task). Production runs it " +
+    "mandatory; development only needs the unexpired day (requireAllow false).",
+  enforcementLevel: "advisory",
+  why: "_house rule_: a forgotten drill keeps failing real requests",
+  configSchema: {
+    properties: {
+      requireAllow: {
+        type: "boolean",
+        default: true,
+        description: "Whether the allow annotation is required (true in production).",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    const vs = virtualService(args);
+    if (!vs || vs.annotations === UNKNOWN) return;
+    const { requireAllow } = configOf<{ requireAllow: boolean }>(args, { requireAllow: true });
+    const faulty = knownItems(at(vs.spec, "http"))
+      .map((rule, i) => ({ i, fault: at(rule, "fault") }))
+      .filter(({ fault }) => fault !== undefined && fault !== null);
+    if (faulty.length === 0) return;
+    const where = `VirtualService ${fullName(vs)} http[${faulty.map((f) => f.i).join(", ")}] injects faults`;
+    if (requireAllow && vs.annotations[FAULT_ALLOWED_IN_PRODUCTION_ANNOTATION] !== "true") {
+      report(
+        `${where} without an explicit allow: set aks-mesh:traffic.services.<service>.fault.allowInProduction, or remove the fault.`,
+      );
+    }
+    const expires = vs.annotations[FAULT_EXPIRES_ANNOTATION];
+    const today = new Date().toISOString().slice(0, 10);
+    if (expires === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(expires)) {
+      report(`${where} with no expiry day: set aks-mesh:traffic.services.<service>.fault.expires.`);
+    } else if (expires < today) {
+      report(`${where}, and its drill ended on ${expires}: remove aks-mesh:traffic.services.<service>.fault.`);
     }
   },
 };

@@ -207,6 +207,18 @@ describe("route fields, ports, fault and rate limits", () => {
       /traffic\.services\.reviews\.loadBalancer\.localityLbSetting: needs outlierDetection/,
     ],
     [
+      "a port's locality setting leaning on the service's outlier detection (ports do not inherit it)",
+      {
+        services: {
+          reviews: {
+            outlierDetection: { consecutive5xxErrors: 3 },
+            ports: { "8080": { loadBalancer: { localityLbSetting: { enabled: true } } } },
+          },
+        },
+      },
+      /traffic\.services\.reviews\.ports\.8080\.loadBalancer\.localityLbSetting: needs outlierDetection/,
+    ],
+    [
       "distribute weights that do not add up to 100",
       {
         services: {

@@ -59,6 +59,7 @@ const base = {
     web: { namespace: "front", ports: [{ port: 80, protocol: "http" }] },
     reviews: {
       namespace: "back",
+      replicas: 3,
       ports: [
         { port: 8080, protocol: "http" },
         { port: 9090, protocol: "grpc" },
@@ -82,6 +83,7 @@ const traffic = {
       timeout: "5s",
       retries: { attempts: 2, perTryTimeout: "2s", retryOn: "gateway-error" },
       rateLimit: { maxTokens: 20, tokensPerFill: 10, fillInterval: "500ms" },
+      expectedConcurrency: 10,
     },
     ...Object.fromEntries(ROUTE_KNOBS.map(([knob, value], i) => [`route-${i}`, { [knob]: value }])),
   },
@@ -164,6 +166,12 @@ describe("route knobs", () => {
 });
 
 describe("DestinationRule port level and locality", () => {
+  test("carries the declared load (replicas x expectedConcurrency) for the pool policy", () => {
+    expect(at(h.one(DR, "traffic-dr-reviews").inputs, "metadata.annotations")).toEqual({
+      "traffic.aks-mesh.io/expected-concurrent-requests": "30",
+    });
+  });
+
   test("a port override lands in portLevelSettings for that port", () => {
     expect(at(h.one(DR, "traffic-dr-reviews").inputs, "spec.trafficPolicy.portLevelSettings")).toEqual([
       { port: { number: 9090 }, connectionPool: { http: { http2MaxRequests: 500 } } },
