@@ -43,8 +43,10 @@ function syntheticStack(dir: string, services: number): string {
     config: Record<string, unknown>;
   };
   const ids = Array.from({ length: services }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
+  // prod's traffic section names prod's services and hosts, which this stack replaces; the traffic family covers it.
+  const { "aks-mesh:traffic": _traffic, ...rest } = prod.config;
   const config = {
-    ...prod.config,
+    ...rest,
     "aks-mesh:ingress": {
       tlsSecrets: {
         "apps-buildingbite-com-tls": ["istio-ingress"],
