@@ -396,8 +396,9 @@ export const serviceTraffic = z.strictObject({
     .record(z.string().regex(/^[0-9]+$/, "must be a port number"), portPolicy)
     .optional()
     .describe(
-      "Per port of the service (its number): DestinationRule portLevelSettings, overriding the service's policy " +
-        "for that port (outlierDetection, connectionPool, loadBalancer).",
+      "Per port of the service (its number): DestinationRule portLevelSettings. The port gets the service's " +
+        "outlierDetection, connectionPool and loadBalancer with these fields laid over them, field by field (Istio " +
+        "itself does not carry the service's fields over to a port that has an entry).",
     ),
   fault: faultInjection.optional(),
   expectedConcurrency: z
@@ -513,6 +514,18 @@ export function mergePolicy(base: TrafficPolicy, over: TrafficPolicy): TrafficPo
   };
 }
 
+/**
+ * What a port's portLevelSettings entry sends: the service's DestinationRule fields with the port's own laid over them,
+ * field by field (as mergePolicy lays a service over its preset). Istio does not do this itself: a portLevelSettings
+ * entry replaces the top level's outlierDetection, connectionPool and loadBalancer for that port rather than inheriting
+ * them (1.23.4 pilot/pkg/networking/util/util.go, "port level policies do not inherit"), so a port overriding only its
+ * connection pool would otherwise lose the service's circuit breaker.
+ */
+export function portPolicyOf(service: TrafficPolicy, port: PortPolicy): PortPolicy {
+  const { timeout: _timeout, retries: _retries, ...merged } = mergePolicy(service, port);
+  return merged;
+}
+
 function dropAlgorithm(lb: NonNullable<TrafficPolicy["loadBalancer"]>): NonNullable<TrafficPolicy["loadBalancer"]> {
   const { simple: _simple, consistentHash: _hash, ...rest } = lb;
   return rest;
@@ -545,7 +558,9 @@ export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAr
       services[name] = {
         ...(preset ? { preset } : {}),
         policy,
-        ...(portEntries.length > 0 ? { ports: Object.fromEntries(portEntries.map(([p, v]) => [Number(p), v])) } : {}),
+        ...(portEntries.length > 0
+          ? { ports: Object.fromEntries(portEntries.map(([p, v]) => [Number(p), portPolicyOf(policy, v)])) }
+          : {}),
         ...(fault ? { fault } : {}),
         ...(expected !== undefined ? { expectedConcurrentRequests: expected } : {}),
         ...(rateLimit
@@ -655,9 +670,9 @@ function knobChecks(root: TrafficInput, k: (path: string) => string, today: stri
     needsOutlier(path, policy, false);
     for (const [port, pp] of Object.entries(ports ?? {})) {
       check(`${path}.ports.${port}`, pp);
-      // A portLevelSettings entry does not inherit the top level's fields (1.23.4 networking/util/util.go
-      // GetPortLevelTrafficPolicy: "port level policies do not inherit"): the port needs its own outlierDetection.
-      needsOutlier(`${path}.ports.${port}`, pp, false);
+      // The port's entry is sent as the service's policy with the port's fields laid over it (portPolicyOf), so a
+      // failover setting there is protected by the outlierDetection it ends up with.
+      needsOutlier(`${path}.ports.${port}`, portPolicyOf(policy, pp), false);
       if (declared && !declared.ports.some((d) => d.port === Number(port))) {
         const list = declared.ports.map((d) => d.port).join(", ");
         problems.push(

@@ -207,15 +207,8 @@ describe("route fields, ports, fault and rate limits", () => {
       /traffic\.services\.reviews\.loadBalancer\.localityLbSetting: needs outlierDetection/,
     ],
     [
-      "a port's locality setting leaning on the service's outlier detection (ports do not inherit it)",
-      {
-        services: {
-          reviews: {
-            outlierDetection: { consecutive5xxErrors: 3 },
-            ports: { "8080": { loadBalancer: { localityLbSetting: { enabled: true } } } },
-          },
-        },
-      },
+      "a port's locality setting where neither the port nor the service has outlier detection",
+      { services: { reviews: { ports: { "8080": { loadBalancer: { localityLbSetting: { enabled: true } } } } } } },
       /traffic\.services\.reviews\.ports\.8080\.loadBalancer\.localityLbSetting: needs outlierDetection/,
     ],
     [
@@ -267,6 +260,21 @@ describe("route fields, ports, fault and rate limits", () => {
     ],
   ])("refuses %s", (_what, traffic, message) => {
     expect(errorOf(traffic).message).toMatch(message);
+  });
+
+  test("sends a port the service's outlier detection beside its own fields, since Istio would not carry it over", () => {
+    const services = resolved({
+      services: {
+        reviews: {
+          outlierDetection: { consecutive5xxErrors: 3 },
+          ports: { "8080": { loadBalancer: { localityLbSetting: { enabled: true } } } },
+        },
+      },
+    });
+    expect(services.reviews?.ports?.[8080]).toEqual({
+      outlierDetection: { consecutive5xxErrors: 3 },
+      loadBalancer: { localityLbSetting: { enabled: true } },
+    });
   });
 
   test("refuses fault injection in production without allowInProduction, and accepts it with", () => {

@@ -172,9 +172,18 @@ describe("DestinationRule port level and locality", () => {
     });
   });
 
-  test("a port override lands in portLevelSettings for that port", () => {
+  test("a port override lands in portLevelSettings for that port, keeping the service's breaker and balancing", () => {
+    // Istio does not carry the top level's fields over to a port with an entry (util.go "port level policies do not
+    // inherit"): without them the port would lose its circuit breaker.
     expect(at(h.one(DR, "traffic-dr-reviews").inputs, "spec.trafficPolicy.portLevelSettings")).toEqual([
-      { port: { number: 9090 }, connectionPool: { http: { http2MaxRequests: 500 } } },
+      {
+        port: { number: 9090 },
+        connectionPool: { http: { http2MaxRequests: 500 } },
+        outlierDetection: { consecutiveGatewayErrors: 3 },
+        loadBalancer: {
+          localityLbSetting: { distribute: [{ from: "kc/kc-1/*", to: { "kc/kc-1/*": 80, "kc/kc-2/*": 20 } }] },
+        },
+      },
     ]);
   });
 
