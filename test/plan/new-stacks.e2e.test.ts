@@ -34,25 +34,33 @@ const SHAPES: [string, (c: StackConfig) => void][] = [
     "a copy of prod without observability",
     (c) => {
       delete c["aks-mesh:observability"];
+      // Without Prometheus the mTLS check cannot be automated; prod stays PERMISSIVE, which needs no check.
+      const security = c["aks-mesh:security"] as { mtls: StackConfig };
+      delete security.mtls.check;
     },
   ],
   [
     "a copy of prod serving a dozen hosts",
     (c) => {
-      // The rest of the section (where the certificate is) stays prod's.
+      // Prod's two hosts (its traffic settings name them) and ten more; the rest of the section (where the
+      // certificate is) stays prod's.
+      const ingress = c["aks-mesh:ingress"] as { hosts: unknown[] };
       c["aks-mesh:ingress"] = {
-        ...(c["aks-mesh:ingress"] as object),
-        hosts: Array.from({ length: 12 }, (_, i) => ({
-          host: `app${i + 1}.buildingbite.com`,
-          tls: { credentialName: "buildingbite-com-tls" },
-          routes: [{ prefix: "/", service: `app${i + 1}` }],
-        })),
+        ...ingress,
+        hosts: [
+          ...ingress.hosts,
+          ...Array.from({ length: 10 }, (_, i) => ({
+            host: `app${i + 1}.buildingbite.com`,
+            tls: { credentialName: "buildingbite-com-tls" },
+            routes: [{ prefix: "/", service: `app${i + 1}` }],
+          })),
+        ],
       };
-      // Prod's services stay declared (its traffic policies name them); the hosts route to twelve more.
+      // Prod's services stay declared (its traffic policies name them); the new hosts route to ten more.
       c["aks-mesh:services"] = {
         ...(c["aks-mesh:services"] as object),
         ...Object.fromEntries(
-          Array.from({ length: 12 }, (_, i) => [
+          Array.from({ length: 10 }, (_, i) => [
             `app${i + 1}`,
             { namespace: i % 2 === 0 ? "web" : "api", ports: [{ port: 8080, protocol: "http" }] },
           ]),
