@@ -137,6 +137,8 @@ export const retryBudgetWithinRouteTimeout: ResourceValidationPolicy & Why = {
       const p = parseDuration(perTry);
       // A 0s timeout is no route timeout; 0 attempts turn retries off.
       if (t === undefined || p === undefined || t === 0 || attempts <= 0) return;
+      // One try already longer than the timeout: retry-per-try-timeout-within-route-timeout reports that route.
+      if (p > t) return;
       // In microseconds, as integers: 3 tries of 0.1s fit in 0.3s.
       const total = (1 + attempts) * Math.round(p * 1e6);
       if (total <= Math.round(t * 1e6)) return;

@@ -140,6 +140,12 @@ const cases: Case[] = [
     count: 1,
   },
   {
+    title:
+      "leaves a single try longer than the timeout to retry-per-try-timeout-within-route-timeout (no second report)",
+    policy: retryBudgetWithinRouteTimeout,
+    fixtures: [route({ timeout: "2s", retries: { attempts: 2, perTryTimeout: "3s" } })],
+  },
+  {
     title: "accepts tries that fit in the route timeout",
     policy: retryBudgetWithinRouteTimeout,
     fixtures: [route({ timeout: "10s", retries: { attempts: 2, perTryTimeout: "3s" } })],
