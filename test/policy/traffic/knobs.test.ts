@@ -6,7 +6,8 @@ import {
   connectionPoolCoversExpectedLoad,
   localityLbRequiresOutlierDetection,
 } from "../../../policy/traffic/destination-rules";
-import { envoyFilterScoped } from "../../../policy/traffic/envoy-filters";
+import { envoyFilterScoped, minorsMatched } from "../../../policy/traffic/envoy-filters";
+import { UNKNOWN } from "../../../policy/lib";
 import { faultInjectionAllowed, retryBudgetWithinRouteTimeout } from "../../../policy/traffic/virtual-services";
 import { type Case, gatewayDeployment, istio, namespace, runCases, runCoverage, runPreviewSafety } from "../fixtures";
 
@@ -185,6 +186,25 @@ const cases: Case[] = [
     preview: { unknownLeaves: 1 },
   },
   {
+    title: "rejects an EnvoyFilter patch whose proxyVersion matches every version (istiod matches it unanchored)",
+    policy: envoyFilterScoped,
+    fixtures: [enrolled, filter("api", ".*")],
+    rejects: /proxyVersion "\.\*", which matches proxies of 100 Istio minors \(1\.0 to 1\.99\)/,
+    count: 1,
+  },
+  {
+    title: "rejects an EnvoyFilter patch whose unanchored proxyVersion also matches later minors",
+    policy: envoyFilterScoped,
+    fixtures: [enrolled, filter("api", "1\\.2")],
+    rejects: /matches proxies of \d+ Istio minors \(1\.2 to 1\.\d+\)/,
+    count: 1,
+  },
+  {
+    title: "accepts a proxyVersion of one minor, as Istio's own well-known form ^1\\.23.*",
+    policy: envoyFilterScoped,
+    fixtures: [enrolled, filter("api", "^1\\.23.*")],
+  },
+  {
     title: "rejects an EnvoyFilter in the mesh root namespace",
     policy: envoyFilterScoped,
     fixtures: [enrolled, filter("istio-system", "^1\\.23\\.4([^0-9].*)?$")],
@@ -222,4 +242,20 @@ describe("traffic: knobs", () => {
     ],
     cases,
   );
+});
+
+describe("minorsMatched reads proxyVersion as istiod's unanchored Go regexp.MatchString", () => {
+  test.each([
+    ["^1\\.23\\.4([^0-9].*)?$", ["1.23"]],
+    ["^1\\.23.*", ["1.23"]],
+    ["1\\.23\\.", ["1.23"]],
+    ["^1\\.2[34]\\.", ["1.23", "1.24"]],
+    ["^2\\.", []],
+  ])("%s matches %j", (regex, minors) => {
+    expect(minorsMatched(regex)).toEqual(minors);
+  });
+
+  test("leaves a regex JavaScript cannot compile to istiod's validation", () => {
+    expect(minorsMatched("(?P<minor>1\\.23)")).toBe(UNKNOWN);
+  });
 });
