@@ -76,17 +76,20 @@ export const maxEjectionPercentWithinCap: ResourceValidationPolicy & Why = {
   },
 };
 
-/** Whether a DestinationRule's traffic policy for this destination (top level, its subset, its port) has outlier detection. */
+/**
+ * Whether a DestinationRule ejects failing hosts of this destination, read as 1.23.4 pilot/pkg/networking/util/util.go
+ * MergeSubsetTrafficPolicy does: the port's portLevelSettings entry replaces the level's outlierDetection whole (an
+ * entry without one has none), and the subset's (or its port entry's) replaces the destination's. A route without a
+ * port is read at the top level.
+ */
 function hasOutlierDetection(dr: KubeObject, subset: string | undefined, port: number | undefined): boolean {
-  const od = (tp: Json | undefined) => at(tp, "outlierDetection") !== undefined && at(tp, "outlierDetection") !== null;
-  const portLevel = (tp: Json | undefined) =>
-    port !== undefined &&
-    knownItems(at(tp, "portLevelSettings")).some((p) => num(at(p, "port", "number")) === port && od(p));
-  const top = at(dr.spec, "trafficPolicy");
-  if (od(top) || portLevel(top)) return true;
-  if (subset === undefined) return false;
-  const s = knownItems(at(dr.spec, "subsets")).find((x) => str(at(x, "name")) === subset);
-  return s !== undefined && (od(at(s, "trafficPolicy")) || portLevel(at(s, "trafficPolicy")));
+  const destination = effectiveLevel(at(dr.spec, "trafficPolicy"), "", port).outlierDetection;
+  const s =
+    subset === undefined ? undefined : knownItems(at(dr.spec, "subsets")).find((x) => str(at(x, "name")) === subset);
+  const subsetPolicy = at(s, "trafficPolicy");
+  if (!present(subsetPolicy)) return present(destination);
+  const own = effectiveLevel(subsetPolicy, "", port);
+  return present(own.portLevel || present(own.outlierDetection) ? own.outlierDetection : destination);
 }
 
 export const retriesRequireOutlierDetection: StackValidationPolicy & Why = {
@@ -94,7 +97,8 @@ export const retriesRequireOutlierDetection: StackValidationPolicy & Why = {
   description:
     'A VirtualService http route that sets retries (attempts > 0; Istio reads attempts 0 as "no retries", ' +
     "pilot/pkg/networking/core/route/retry/retry.go ConvertPolicy) sends to hosts whose DestinationRule in the stack has " +
-    "outlierDetection (top level, or the destination's subset or port). Without it every retry can land on the same " +
+    "outlierDetection for that port and subset (read as util.go MergeSubsetTrafficPolicy: a port's portLevelSettings " +
+    "entry replaces the top level's outlierDetection, a subset's the destination's). Without it every retry can land on the same " +
     "failing host, multiplying its load: a retry storm (Istio traffic management docs, circuit breaking).",
   enforcementLevel: "advisory",
   why: "_house rule_: retries without ejection keep hitting the failing host: a retry storm",

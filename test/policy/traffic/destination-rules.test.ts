@@ -91,6 +91,74 @@ const cases: Case[] = [
     ],
   },
   {
+    title:
+      "rejects retries to a port whose portLevelSettings entry has no outlierDetection (it does not inherit the top level's)",
+    policy: retriesRequireOutlierDetection,
+    fixtures: [
+      rule({
+        outlierDetection: breaker,
+        portLevelSettings: [{ port: { number: 8080 }, connectionPool: { http: { maxRetries: 3 } } }],
+      }),
+      retrying({ host: "review-service", port: { number: 8080 } }),
+    ],
+    rejects:
+      /retries 3 times to review-service\.api\.svc\.cluster\.local, which has no DestinationRule with outlierDetection/,
+    count: 1,
+  },
+  {
+    title: "accepts retries to a port without a portLevelSettings entry when the top level ejects failing hosts",
+    policy: retriesRequireOutlierDetection,
+    fixtures: [
+      rule({
+        outlierDetection: breaker,
+        portLevelSettings: [{ port: { number: 9090 }, connectionPool: { http: { maxRetries: 3 } } }],
+      }),
+      retrying({ host: "review-service", port: { number: 8080 } }),
+    ],
+  },
+  {
+    title: "rejects retries to a subset whose port entry has no outlierDetection, over the destination's",
+    policy: retriesRequireOutlierDetection,
+    fixtures: [
+      rule(
+        { outlierDetection: breaker },
+        {
+          subsets: [
+            {
+              name: "v2",
+              labels: { version: "v2" },
+              trafficPolicy: {
+                portLevelSettings: [{ port: { number: 8080 }, connectionPool: { tcp: { maxConnections: 10 } } }],
+              },
+            },
+          ],
+        },
+      ),
+      retrying({ host: HOST, subset: "v2", port: { number: 8080 } }),
+    ],
+    rejects: /which has no DestinationRule with outlierDetection/,
+    count: 1,
+  },
+  {
+    title: "accepts retries to a subset that inherits the destination's outlierDetection",
+    policy: retriesRequireOutlierDetection,
+    fixtures: [
+      rule(
+        { outlierDetection: breaker },
+        {
+          subsets: [
+            {
+              name: "v2",
+              labels: { version: "v2" },
+              trafficPolicy: { connectionPool: { tcp: { maxConnections: 10 } } },
+            },
+          ],
+        },
+      ),
+      retrying({ host: HOST, subset: "v2", port: { number: 8080 } }),
+    ],
+  },
+  {
     title: "accepts a route that turns retries off (attempts 0) without outlier detection",
     policy: retriesRequireOutlierDetection,
     fixtures: [retrying({ host: HOST }, 0)],
