@@ -150,7 +150,12 @@ export const clusterArea: ConfigArea<
     const create = root.cluster.mode === "create" ? root.cluster.create : undefined;
     if (!create) return [];
     const versions = [...new Set(installedRevisions(root.istio).map((r) => r.version))];
-    return versions.flatMap((v) => createdClusterProblems(create, v, today, key));
+    // The key that sets each version: the single form's, or its first entry in the list form.
+    const keyOf = (v: string) => {
+      const i = root.istio.revisions?.findIndex((r) => r.version === v) ?? -1;
+      return i >= 0 ? `istio.revisions[${i}].version` : "istio.version";
+    };
+    return versions.flatMap((v) => createdClusterProblems(create, v, today, key, keyOf(v)));
   },
   resolve: (root) => ({ cluster: root.cluster }),
 };

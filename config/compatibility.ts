@@ -39,13 +39,15 @@ export interface CreatedCluster {
 
 /**
  * Problems of a cluster the stack creates, each naming the key to change and what to choose instead. `key(path)` gives
- * the full config key ("aks-mesh:cluster.create.kubernetesVersion"); `today` is the day AKS must offer the version.
+ * the full config key ("aks-mesh:cluster.create.kubernetesVersion"); `today` is the day AKS must offer the version;
+ * `istioKey` is where the stack sets this Istio version (`istio.version`, or `istio.revisions[1].version`).
  */
 export function createdClusterProblems(
   cluster: CreatedCluster,
   istioVersion: string,
   today: IsoDate,
   key: (path: string) => string,
+  istioKey = "istio.version",
 ): string[] {
   const release = istioRelease(istioVersion);
   if (!release) return []; // the Istio version itself is reported by the schema
@@ -55,11 +57,11 @@ export function createdClusterProblems(
   const instead =
     choices.length > 0
       ? `choose one that Istio ${release.minor} supports and AKS offers today: ${choices.map(describeOffer).join(", ")}`
-      : insteadOfIstio(istioVersion, today, key);
+      : insteadOfIstio(istioVersion, today, key(istioKey));
 
   if (!release.kubernetes.includes(minorOf(version) ?? version)) {
     return [
-      `${k8sKey}: Kubernetes ${version} is not supported by Istio ${istioVersion} (${key("istio.version")}), which ` +
+      `${k8sKey}: Kubernetes ${version} is not supported by Istio ${istioVersion} (${key(istioKey)}), which ` +
         `supports Kubernetes ${kubernetesRange(release)} (${ISTIO_SUPPORT_SOURCE.url}, read ${ISTIO_SUPPORT_SOURCE.read}); ${instead}`,
     ];
   }
@@ -95,11 +97,11 @@ export function createdClusterProblems(
 }
 
 /** When no Kubernetes version AKS offers runs this Istio: the lowest Istio release that has one. */
-function insteadOfIstio(istioVersion: string, today: IsoDate, key: (path: string) => string): string {
+function insteadOfIstio(istioVersion: string, today: IsoDate, istioKey: string): string {
   const lowest = lowestIstioOnAks(today);
   if (!lowest) return `no Kubernetes version AKS offers today runs any Istio release of the table`;
   return (
-    `no Kubernetes version AKS offers today runs Istio ${istioVersion}: move ${key("istio.version")} to ` +
+    `no Kubernetes version AKS offers today runs Istio ${istioVersion}: move ${istioKey} to ` +
     `${lowest.release.checkedPatch} or later, the lowest release with one (${lowest.kubernetes.map(describeOffer).join(", ")})`
   );
 }

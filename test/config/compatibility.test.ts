@@ -107,6 +107,15 @@ describe("a cluster the stack creates", () => {
     );
   });
 
+  test("names the revision's key when the stack lists its revisions (istio.revisions)", () => {
+    const config = {
+      ...raw({ kubernetesVersion: "1.35" }),
+      "aks-mesh:istio": JSON.stringify({ revisions: [{ version: "1.25.5", revision: "1-25-5", role: "stable" }] }),
+    };
+    const [problem] = configProblems(() => parseConfig(config, { project: "aks-mesh", stack: "dev", today: READ_DAY }));
+    expect(problem).toMatch(/is not supported by Istio 1\.25\.5 \(aks-mesh:istio\.revisions\[0\]\.version\)/);
+  });
+
   test("is refused as a ConfigError naming the stack file: a RunError, so Pulumi prints no stack trace", () => {
     let error: unknown;
     try {
