@@ -314,7 +314,9 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
         declared: d.replicas !== undefined,
       }));
   });
-  const istiod = releases.find((r) => r.chart === "istiod" && isIstioRelease(r) === true);
+  // During a canary upgrade two istiod releases run side by side (one per revision), each with its own replicas.
+  const istiods = releases.filter((r) => r.chart === "istiod" && isIstioRelease(r) === true);
+  const istiod = istiods[0];
   if (istiod && services.length > 0) {
     const given = at(istiod.values, "global", "proxy", "resources");
     const s = sized(withDefaults(given, ISTIO_PROXY_DEFAULT));
@@ -362,9 +364,9 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
     }
   }
 
-  // istiod: pilot.resources and its autoscaling range.
-  if (istiod) {
-    const pilot = at(istiod.values, "pilot");
+  // istiod: pilot.resources and its autoscaling range, per revision's release.
+  for (const release of istiods) {
+    const pilot = at(release.values, "pilot");
     const s = sized(withDefaults(at(pilot, "resources"), ISTIOD_DEFAULT));
     const autoscale = at(pilot, "autoscaleEnabled") !== false;
     const replicas = autoscale
@@ -375,7 +377,7 @@ export function meshFootprint(resources: FootprintResource[]): Footprint {
       : { min: int(at(pilot, "replicaCount")) ?? 1, max: int(at(pilot, "replicaCount")) ?? 1 };
     items.push({
       kind: "istiod",
-      name: "istiod",
+      name: istiods.length > 1 && typeof release.releaseName === "string" ? release.releaseName : "istiod",
       envoy: false,
       ...s,
       replicas,

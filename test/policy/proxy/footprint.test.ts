@@ -127,6 +127,20 @@ describe("meshFootprint", () => {
     expect(f.totals.envoy.max.requests).toEqual({ cpuMillis: 4 * 100 + 6 * 500, memoryMiB: 4 * 128 + 6 * 512 });
   });
 
+  test("counts each istiod of a canary upgrade, the old and the new revision's, at its own autoscaling range", () => {
+    const canary = helmRelease("istiod", {
+      name: "istiod-1-25-5",
+      version: "1.25.5",
+      values: { pilot: { autoscaleMin: 1, autoscaleMax: 3 } },
+    });
+    const f = meshFootprint(asResources([...mesh(SIDECAR_1GI), { ...canary, name: "istio-istiod-1-25-5" }]));
+    const istiods = f.items.filter((i) => i.kind === "istiod");
+    expect(istiods.map((i) => [i.name, i.replicas])).toEqual([
+      ["istiod-1-23-4", { min: 2, max: 5 }],
+      ["istiod-1-25-5", { min: 1, max: 3 }],
+    ]);
+  });
+
   test("counts the services of aks-mesh:services with their declared replicas, the others at the estimate", () => {
     const graph: Fixture = {
       type: "aks-mesh:istio:MeshNamespaces",
