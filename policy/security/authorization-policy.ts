@@ -21,6 +21,7 @@ import {
   podTemplates,
 } from "../lib";
 import { declaredNamespaces, gatewayNamespaces, installedInjectors, podInjected } from "../lib/injection";
+import { INJECT_TEMPLATES_ANNOTATION } from "../contract";
 
 // ---------------------------------------------------------------------------------------------------------------
 // AuthorizationPolicy that allows everything
@@ -110,9 +111,12 @@ export const asmAuthzPolicyDefaultDeny: StackValidationPolicy & Why = {
     "Every workload with a sidecar is under a default-deny AuthorizationPolicy (ALLOW with no rules), so it only " +
     "accepts what an ALLOW policy names: one in the root namespace without a selector covers the mesh; a root-namespace " +
     "one with a selector covers matching workloads of every namespace; a namespace's own covers it (GKE " +
-    "asm-authz-policy-mesh-default-deny; Istio security best practices and AuthorizationPolicy reference).",
+    "asm-authz-policy-mesh-default-deny; Istio security best practices and AuthorizationPolicy reference). Gateway " +
+    "workloads (inject.istio.io/templates: gateway) are left out: they serve the internet, so a default-deny there " +
+    "needs an ALLOW from any source, which authorization-policy-no-allow-all refuses; what they let in is their " +
+    "routes, TLS and DENY rules (JWT).",
   enforcementLevel: "advisory",
-  why: "_house rule_: least privilege; advisory until the security layer adds it",
+  why: "_house rule_: least privilege for every sidecar workload, mesh-wide (the GKE port; aks-mesh:security.authorization writes it per namespace)",
   validateStack: (args, report) => {
     const root = meshRootNamespace(args.resources);
     if (root === UNKNOWN) return;
@@ -137,10 +141,12 @@ export const asmAuthzPolicyDefaultDeny: StackValidationPolicy & Why = {
       if (!denies.some((d) => d.namespace === name && Object.keys(d.selector).length === 0))
         uncovered.push(`namespace ${name}`);
     }
-    // Workloads the stack declares that get a sidecar (gateway pods included: they are injected by pod labels).
+    // Workloads the stack declares that get a sidecar; gateway pods (injected with the gateway template) are the
+    // mesh's public entry, not a sidecar workload.
     for (const o of objects) {
       for (const t of podTemplates(o)) {
         if (t.namespace === UNKNOWN || t.labels === UNKNOWN || t.annotations === UNKNOWN) continue;
+        if (t.annotations[INJECT_TEMPLATES_ANNOTATION] === "gateway") continue;
         const ns = namespaces.get(t.namespace);
         const pod = { namespace: t.namespace, labels: t.labels, annotations: t.annotations };
         if (!podInjected(inj, ns?.labels ?? {}, pod)) continue;
@@ -154,7 +160,7 @@ export const asmAuthzPolicyDefaultDeny: StackValidationPolicy & Why = {
     report(
       `The mesh has no default-deny AuthorizationPolicy for every workload${what}: add one in ${root} with an empty ` +
         "spec ({}), or one per namespace or root-namespace selector, then one ALLOW policy per workload for the " +
-        "traffic it needs (the security layer delivers these).",
+        "traffic it needs (aks-mesh:security.authorization writes both per namespace).",
       target?.urn,
     );
   },
