@@ -9,6 +9,13 @@ import type { meshKeys } from "./mesh";
 import { httpPorts, unknownService } from "./mesh";
 import { dnsLabel, durationMs, hostName, whenFieldsValid } from "./primitives";
 import { closest } from "./suggest";
+import {
+  globalRateLimit,
+  type GlobalRateLimitConfig,
+  limitId,
+  loaderProblems,
+  rateLimitServiceConfig,
+} from "./global-rate-limit";
 
 /**
  * A duration as Istio's CRDs take it: "500ms", "30s", "5m", "1h". The CRDs' CEL rule is
@@ -444,6 +451,7 @@ export const trafficSection = z
       .describe(
         "Local rate limits at the ingress gateway (EnvoyFilter), per host or host and route: 429 with x-ratelimit-* headers.",
       ),
+    globalRateLimit,
   })
   .prefault({})
   .describe(
@@ -481,6 +489,8 @@ export interface TrafficAreaConfig {
     /** By service name: each service of the graph with a non-empty policy. */
     readonly services: Readonly<Record<string, ServiceTrafficPolicy>>;
     readonly gatewayRateLimits: readonly GatewayRateLimit[];
+    /** Global rate limiting (the ratelimit service and Redis); nothing is created unless `enabled`. */
+    readonly globalRateLimit: GlobalRateLimitConfig;
   };
 }
 
@@ -544,7 +554,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAreaConfig> = {
   keys: trafficKeys,
   refuseRetired: (values, key) => deprecatedConsecutiveErrors(values, key),
-  crossChecks: (root, { key, today }) => [...trafficChecks(root, key), ...knobChecks(root, key, today)],
+  crossChecks: (root, { key, today }) => [
+    ...trafficChecks(root, key),
+    ...knobChecks(root, key, today),
+    ...globalRateLimitChecks(root, key),
+  ],
   resolve: (root) => {
     const services: Record<string, ServiceTrafficPolicy> = {};
     for (const [name, entry] of Object.entries(root.traffic.services)) {
@@ -573,7 +587,13 @@ export const trafficArea: ConfigArea<typeof trafficKeys, TrafficInput, TrafficAr
           : {}),
       };
     }
-    return { traffic: { services, gatewayRateLimits: root.traffic.gatewayRateLimits } };
+    return {
+      traffic: {
+        services,
+        gatewayRateLimits: root.traffic.gatewayRateLimits,
+        globalRateLimit: root.traffic.globalRateLimit,
+      },
+    };
   },
 };
 
@@ -703,24 +723,71 @@ function knobChecks(root: TrafficInput, k: (path: string) => string, today: stri
   }
   root.traffic.gatewayRateLimits.forEach((limit, i) => {
     const at = k(`traffic.gatewayRateLimits[${i}]`);
-    const host = root.ingress.hosts.find((h) => h.host === limit.host);
-    if (!host) {
-      const hint = closest(
-        limit.host,
-        root.ingress.hosts.map((h) => h.host),
-      );
-      problems.push(
-        `${at}.host: "${limit.host}" is not a host of ${k("ingress.hosts")}${hint ? `; did you mean "${hint}"?` : ""}`,
-      );
-      return;
-    }
-    if (limit.prefix !== undefined && !host.routes.some((r) => r.prefix === limit.prefix)) {
-      const list = host.routes.map((r) => r.prefix).join(", ");
-      problems.push(`${at}.prefix: ${limit.host} has no route ${limit.prefix} (its routes: ${list})`);
-    }
+    problems.push(...gatewayTargetProblems(root, k, at, limit));
     const same = root.traffic.gatewayRateLimits.findIndex((o) => o.host === limit.host && o.prefix === limit.prefix);
     if (same < i) problems.push(`${at}: the same host and prefix as gatewayRateLimits[${same}]`);
   });
+  return problems;
+}
+
+/**
+ * A gateway limit (local or global) names a host of ingress.hosts and, optionally, one of its routes by prefix: the
+ * EnvoyFilter matches their Envoy names, and a name that matches nothing would silently limit nothing.
+ */
+export function gatewayTargetProblems(
+  root: Pick<TrafficInput, "ingress">,
+  k: (path: string) => string,
+  at: string,
+  limit: { host: string; prefix?: string | undefined },
+): string[] {
+  const host = root.ingress.hosts.find((h) => h.host === limit.host);
+  if (!host) {
+    const hint = closest(
+      limit.host,
+      root.ingress.hosts.map((h) => h.host),
+    );
+    return [
+      `${at}.host: "${limit.host}" is not a host of ${k("ingress.hosts")}${hint ? `; did you mean "${hint}"?` : ""}`,
+    ];
+  }
+  if (limit.prefix !== undefined && !host.routes.some((r) => r.prefix === limit.prefix)) {
+    const list = host.routes.map((r) => r.prefix).join(", ");
+    return [`${at}.prefix: ${limit.host} has no route ${limit.prefix} (its routes: ${list})`];
+  }
+  return [];
+}
+
+/**
+ * Global limits: each names a gateway host or route that exists (as local limits do), no two count the same thing
+ * (the service's loader would refuse the whole file on the duplicate key), the generated service config passes the
+ * loader's rules, and production pins the ratelimit image by digest.
+ */
+function globalRateLimitChecks(root: TrafficInput, k: (path: string) => string): string[] {
+  const g = root.traffic.globalRateLimit;
+  if (!g.enabled) return [];
+  const problems: string[] = [];
+  const at = k("traffic.globalRateLimit");
+  if (g.limits.length === 0) {
+    problems.push(`${at}.limits: enabled with no limits: add a limit, or set ${at}.enabled false`);
+  }
+  g.limits.forEach((limit, i) => {
+    problems.push(...gatewayTargetProblems(root, k, `${at}.limits[${i}]`, limit));
+    const same = g.limits.findIndex((o) => limitId(o) === limitId(limit));
+    if (same < i) problems.push(`${at}.limits[${i}]: counts the same host, route and key as limits[${same}]`);
+  });
+  // Only when every limit is distinct: a duplicate was reported above, in the stack file's terms.
+  if (problems.length === 0) {
+    for (const p of loaderProblems(rateLimitServiceConfig(g.domain, g.limits))) {
+      problems.push(`${at}: the ratelimit service would refuse its config: ${p}`);
+    }
+  }
+  if (root.environment === "production" && g.images.ratelimit.digest === undefined) {
+    problems.push(
+      `${at}.images.ratelimit.digest: required in production (a tag can be re-pushed); read it with ` +
+        `docker buildx imagetools inspect docker.io/envoyproxy/ratelimit:${g.images.ratelimit.tag} ` +
+        "--format '{{json .Manifest.Digest}}'",
+    );
+  }
   return problems;
 }
 

@@ -145,3 +145,11 @@ export function mtlsPortReasonAnnotation(port: string): string {
  * connection pool with it.
  */
 export const EXPECTED_CONCURRENCY_ANNOTATION = "traffic.aks-mesh.io/expected-concurrent-requests";
+
+/**
+ * Type token of the traffic area's global rate limiting component (components/traffic/global-rate-limiter.ts): the
+ * pack finds the ratelimit Deployment (label app=ratelimit) under it.
+ */
+export const GLOBAL_RATE_LIMIT_TYPE = "aks-mesh:traffic:GlobalRateLimit";
+/** The app label of the ratelimit service's Deployment and pods. */
+export const GLOBAL_RATE_LIMIT_APP = "ratelimit";

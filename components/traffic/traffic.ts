@@ -5,11 +5,12 @@ import { hasDestinationFields } from "../../config/traffic";
 import { EXPECTED_CONCURRENCY_ANNOTATION } from "../../policy/contract";
 import type { ClusterHandle } from "../cluster";
 import type { GatewayHandle } from "../ingress/handle";
-import { envoyRouteName } from "../ingress/host-routes";
 import type { ControlPlaneHandle } from "../istio/handle";
 import type { MeshHandle } from "../mesh/handle";
 import { istioObject, meshLabels } from "../shared";
 import { destinationRuleSpec } from "./destination-rule";
+import { gatewayHostNames } from "./gateway-names";
+import { GlobalRateLimit } from "./global-rate-limiter";
 import {
   distinctVersions,
   type GatewayLimitTarget,
@@ -39,23 +40,17 @@ export interface TrafficArgs {
  */
 export function gatewayLimitTargets(config: MeshConfig): GatewayLimitTarget[] {
   return config.traffic.gatewayRateLimits.map((limit) => {
-    const host = config.ingress.hosts.find((h) => h.host === limit.host);
-    if (!host) throw new Error(`gateway rate limit for "${limit.host}" was not checked against ingress.hosts`); // crossChecks refused it
-    const ports = host.tls ? (host.tls.httpsRedirect ? [443] : [443, 80]) : [80];
-    const route = limit.prefix === undefined ? undefined : host.routes.find((r) => r.prefix === limit.prefix);
-    return {
-      limit,
-      vhosts: ports.map((p) => `${host.host}:${p}`),
-      ...(route ? { route: envoyRouteName(route) } : {}),
-    };
+    const names = gatewayHostNames(config, limit.host);
+    const route = limit.prefix === undefined ? undefined : names.routes[limit.prefix];
+    return { limit, vhosts: names.vhosts, ...(route ? { route } : {}) };
   });
 }
 
 /**
  * Traffic policy per service of the graph (config aks-mesh:traffic): a DestinationRule per service with destination
  * fields, named after the service; a VirtualService <service>-mesh for in-mesh callers when it sets route fields
- * (timeout, retries, fault); a sidecar rate limit per service that asks; and the gateway's rate limits. Every
- * EnvoyFilter is emitted once per installed proxy version. Removing a service's entry removes its objects, and
+ * (timeout, retries, fault); a sidecar rate limit per service that asks; the gateway's local rate limits; and, when
+ * enabled, global rate limiting (GlobalRateLimit). Every EnvoyFilter is emitted once per installed proxy version. Removing a service's entry removes its objects, and
  * Istio's defaults apply again.
  */
 export class Traffic extends pulumi.ComponentResource {
@@ -65,6 +60,8 @@ export class Traffic extends pulumi.ComponentResource {
   readonly meshRoutes: Record<string, k8s.apiextensions.CustomResource> = {};
   /** EnvoyFilter name -> the EnvoyFilter (every version's copy). */
   readonly envoyFilters: Record<string, k8s.apiextensions.CustomResource> = {};
+  /** The ratelimit service, Redis and the gateway's global limits, when traffic.globalRateLimit.enabled. */
+  readonly globalRateLimit?: GlobalRateLimit;
 
   constructor(name: string, args: TrafficArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aks-mesh:traffic:Traffic", name, {}, { ...opts, providers: [args.handles.cluster.provider] });
@@ -144,10 +141,22 @@ export class Traffic extends pulumi.ComponentResource {
         );
       }
     }
+    const global = config.traffic.globalRateLimit;
+    if (global.enabled) {
+      const hosts = Object.fromEntries(
+        [...new Set(global.limits.map((l) => l.host))].map((h) => [h, gatewayHostNames(config, h)]),
+      );
+      this.globalRateLimit = new GlobalRateLimit(
+        `${name}-global`,
+        { config: global, hosts, handles: { controlPlane: handles.controlPlane, gateway: handles.gateway } },
+        { parent: this },
+      );
+    }
     this.registerOutputs({
       destinationRules: Object.keys(this.destinationRules),
       meshRoutes: Object.keys(this.meshRoutes),
       envoyFilters: Object.keys(this.envoyFilters),
+      ...(this.globalRateLimit ? { globalRateLimit: this.globalRateLimit.envoyFilters } : {}),
     });
   }
 }
