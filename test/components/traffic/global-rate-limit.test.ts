@@ -2,13 +2,11 @@
 // gateway's EnvoyFilter inserts Envoy's ratelimit filter into its HTTP connection managers and sends, per limited host
 // and route, action sets whose descriptors the service's config holds a limit for (and no limit nobody sends), one
 // copy per installed proxy version (global-rate-limit-off.test.ts: nothing exists while it is off).
-import * as k8s from "@pulumi/kubernetes";
 import YAML from "yaml";
-import { parseConfig } from "../../../config";
 import type { RateLimitDescriptor, RateLimitServiceConfig } from "../../../config/global-rate-limit";
 import type { InstalledRevision } from "../../../components/istio/handle";
 import type { Harness } from "../../harness";
-import { mockRuntime } from "../../harness";
+import { at, planTraffic } from "./plan";
 
 const EF = "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -56,32 +54,12 @@ const globalRateLimit = {
   ],
 };
 
-async function planOf(revisions: InstalledRevision[], global: unknown = globalRateLimit): Promise<Harness> {
-  const h = await mockRuntime();
-  const { Traffic } = await import("../../../components/traffic");
-  const { Ingress } = await import("../../../components/ingress");
-  const { Mesh } = await import("../../../components/mesh");
-  const { testCluster, testControlPlane } = await import("../../support/handles");
-  const ready = [new k8s.core.v1.ConfigMap("istiod-ready", {})];
+function planOf(revisions: InstalledRevision[], global: unknown = globalRateLimit): Promise<Harness> {
   const traffic = {
     gatewayRateLimits: [{ host: "shop.example.com", maxTokens: 100, fillInterval: "1s" }],
     ...(global === undefined ? {} : { globalRateLimit: global }),
   };
-  const config = parseConfig(
-    { ...base, "aks-mesh:traffic": JSON.stringify(traffic) },
-    { project: "aks-mesh", stack: "test" },
-  );
-  const cluster = testCluster();
-  const controlPlane = testControlPlane({ ready, revisions });
-  const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
-  const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
-  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh, gateway } });
-  await h.settle();
-  return h;
-}
-
-function at(o: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+  return planTraffic({ ...base, "aks-mesh:traffic": JSON.stringify(traffic) }, revisions);
 }
 
 type Patch = { applyTo: string; match: Record<string, unknown>; patch: { operation: string; value: unknown } };

@@ -1,11 +1,9 @@
 // The traffic area's routes and rate limits: each route knob in its VirtualService field (in-mesh <service>-mesh and
 // the delegated <service>-public), port-level settings and locality in the DestinationRule, and one EnvoyFilter copy
 // per installed proxy version whose patches target the gateway's or the sidecar's HTTP connection manager.
-import * as k8s from "@pulumi/kubernetes";
-import { parseConfig } from "../../../config";
 import type { InstalledRevision } from "../../../components/istio/handle";
 import type { Harness } from "../../harness";
-import { mockRuntime } from "../../harness";
+import { at, planTraffic } from "./plan";
 
 const VS = "kubernetes:networking.istio.io/v1:VirtualService";
 const DR = "kubernetes:networking.istio.io/v1:DestinationRule";
@@ -93,28 +91,8 @@ const traffic = {
   ],
 };
 
-async function trafficOf(revisions: InstalledRevision[]): Promise<Harness> {
-  const h = await mockRuntime();
-  const { Traffic } = await import("../../../components/traffic");
-  const { Ingress } = await import("../../../components/ingress");
-  const { Mesh } = await import("../../../components/mesh");
-  const { testCluster, testControlPlane } = await import("../../support/handles");
-  const ready = [new k8s.core.v1.ConfigMap("istiod-ready", {})];
-  const config = parseConfig(
-    { ...base, "aks-mesh:traffic": JSON.stringify(traffic) },
-    { project: "aks-mesh", stack: "test" },
-  );
-  const cluster = testCluster();
-  const controlPlane = testControlPlane({ ready, revisions });
-  const mesh = new Mesh("mesh", { config, handles: { cluster, controlPlane } }).handle;
-  const gateway = new Ingress("ingress", { config, handles: { cluster, controlPlane, mesh } }).handle;
-  new Traffic("traffic", { config, handles: { cluster, controlPlane, mesh, gateway } });
-  await h.settle();
-  return h;
-}
-
-function at(o: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+function trafficOf(revisions: InstalledRevision[]): Promise<Harness> {
+  return planTraffic({ ...base, "aks-mesh:traffic": JSON.stringify(traffic) }, revisions);
 }
 
 let h: Harness;
