@@ -8,6 +8,7 @@ import {
   retriesRequireOutlierDetection,
 } from "./destination-rules";
 import { envoyFilterScoped } from "./envoy-filters";
+import { ratelimitClusterServed } from "./global-rate-limit";
 import {
   faultInjectionAllowed,
   restrictVirtualServiceWildcard,
@@ -27,4 +28,5 @@ export const trafficPolicies: AreaPolicy[] = [
   connectionPoolCoversExpectedLoad,
   faultInjectionAllowed,
   envoyFilterScoped,
+  ratelimitClusterServed,
 ];
