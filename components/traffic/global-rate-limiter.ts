@@ -259,6 +259,20 @@ export class GlobalRateLimit extends pulumi.ComponentResource {
       },
       inNs,
     );
+    // With two or more replicas, a node drain takes one at a time, so the gateway always has a service to ask.
+    const disruption =
+      g.replicas >= 2
+        ? [
+            new k8s.policy.v1.PodDisruptionBudget(
+              `${name}-ratelimit-pdb`,
+              {
+                metadata: { name: RATELIMIT_SERVICE, namespace: ns, labels: labels(RATELIMIT_SERVICE) },
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector(RATELIMIT_SERVICE) } },
+              },
+              inNs,
+            ),
+          ]
+        : [];
     this.serviceHost = serviceFqdn(RATELIMIT_SERVICE, ns);
 
     const gw = handles.gateway;
@@ -277,7 +291,15 @@ export class GlobalRateLimit extends pulumi.ComponentResource {
         // there yet; and, on rollback, deleted before it.
         {
           parent: this,
-          dependsOn: [...handles.controlPlane.ready, ...gw.namespaceReady, ratelimit, service, redis, ...policies],
+          dependsOn: [
+            ...handles.controlPlane.ready,
+            ...gw.namespaceReady,
+            ratelimit,
+            service,
+            redis,
+            ...policies,
+            ...disruption,
+          ],
         },
       );
       this.envoyFilters.push(`${gw.namespace}/${efName}`);

@@ -172,6 +172,15 @@ describe("the ratelimit service", () => {
     expect(at(deployment(), "spec.replicas")).toBe(2);
   });
 
+  test("keeps one replica through node drains (a PodDisruptionBudget when it runs two or more)", () => {
+    expect(
+      at(h.one("kubernetes:policy/v1:PodDisruptionBudget", "traffic-global-ratelimit-pdb").inputs, "spec"),
+    ).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { app: "ratelimit" } },
+    });
+  });
+
   test("its Service serves gRPC on 8081 with appProtocol grpc (Istio then speaks HTTP/2 to it)", () => {
     expect(at(h.one(SERVICE, "traffic-global-ratelimit-svc").inputs, "spec.ports")).toEqual([
       { name: "grpc", port: 8081, targetPort: 8081, appProtocol: "grpc" },
