@@ -1,7 +1,7 @@
 // Global rate limits at the ingress gateway, as pure specs (tests and the plan read the same objects): the gateway's
 // EnvoyFilter (Envoy's ratelimit HTTP filter plus the rate_limits actions of each limited host and route) and what the
 // ratelimit service and Redis run. Field names follow Istio's task "Enabling Rate Limits using Envoy"
-// (istio.io/latest/docs/tasks/policy-enforcement/rate-limit) and Envoy's v3 API; every field used exists in the Envoy
+// (istio.io/v1.23/docs/tasks/policy-enforcement/rate-limit) and Envoy's v3 API; every field used exists in the Envoy
 // of Istio 1.23.4 (1.31) and 1.25.5 (1.33), and Istio 1.23.4 registers the filter's type
 // (pkg/config/xds/filter_types.gen.go, extensions/filters/http/ratelimit/v3).
 import type { GlobalLimit, GlobalRateLimitConfig } from "../../config/global-rate-limit";
