@@ -203,6 +203,13 @@ describe("the ratelimit service", () => {
     expect(at(ns, "metadata.labels")).toMatchObject({ "istio-injection": "disabled" });
   });
 
+  test("everything in its namespace is created after the namespace (and deleted before it)", () => {
+    const ns = h.one("kubernetes:core/v1:Namespace", "traffic-global-ns").urn;
+    const inside = h.resources().filter((r) => at(r.inputs, "metadata.namespace") === "ratelimit");
+    expect(inside.length).toBeGreaterThan(0);
+    for (const r of inside) expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining([ns])]);
+  });
+
   test("only the gateway pods reach the service, only the service reaches Redis, nothing else gets in", () => {
     const np = (n: string) => h.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", `traffic-global-np-${n}`).inputs;
     expect(at(np("default-deny"), "spec")).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
