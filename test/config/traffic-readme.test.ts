@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { globalLimit } from "../../config/global-rate-limit";
 import { gatewayRateLimit, serviceTraffic } from "../../config/traffic";
 
 const README = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
@@ -47,6 +48,9 @@ function keyNames(schema: JsonSchema, out = new Set<string>()): Set<string> {
 const knobs = [
   ...keyNames(z.toJSONSchema(serviceTraffic, { io: "input", unrepresentable: "any" }) as JsonSchema),
   ...keyNames(z.toJSONSchema(gatewayRateLimit, { io: "input", unrepresentable: "any" }) as JsonSchema),
+  ...keyNames(z.toJSONSchema(globalLimit, { io: "input", unrepresentable: "any" }) as JsonSchema),
+  "failureModeDeny",
+  "timeout",
 ].filter((name) => name !== "preset"); // how a service names a preset, explained above the table
 
 const rows = knobTable(README);
