@@ -3,7 +3,9 @@
 // graph with Sidecars; on dev: the same, each service also with a traffic preset and a delegated public route), prints
 // the plan's wall time and peak memory next to a floor measured in the same run (the same resources, with the same
 // inputs, registered bare under the same mock runtime), the ratios, and the time per service. Each figure is the median
-// of N runs in fresh processes.
+// of N runs in fresh processes. The plan's time is also split into phases: the program declaring its resources (its
+// function's wall time), the registrations being answered after it, and the garbage collector's pauses within both
+// (beside the floor's), per service from 50 to 500, with the CPU time per service beside the wall time.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -188,11 +190,20 @@ async function main(): Promise<number> {
       "mem ratio",
       "ms/service",
       "floor ms/service",
+      "declare ms",
+      "register ms",
+      "plan GC ms",
+      "floor GC ms",
     ];
     const rows: string[][] = [];
     const perService: Record<string, number> = {};
     const floorPerService: Record<string, number> = {};
     const planMsOf: Record<string, number> = {};
+    /** Per family and size: the plan's time per service in each phase, and the collector's share of it. */
+    const phasesPerService: Record<
+      string,
+      { declare: number; register: number; gc: number; floorGc: number; cpu: number; floorCpu: number }
+    > = {};
     let worst = 0;
     for (const s of scenarios) {
       const plans: Measurement[] = [];
@@ -207,6 +218,12 @@ async function main(): Promise<number> {
       const floorMs = median(floors.map((m) => m.ms));
       const planMb = median(plans.map((m) => m.peakMb));
       const floorMb = median(floors.map((m) => m.peakMb));
+      const declareMs = median(plans.map((m) => m.phases?.declareMs ?? 0));
+      const registerMs = median(plans.map((m) => m.phases?.registerMs ?? 0));
+      const planGcMs = median(plans.map((m) => m.gcMs));
+      const floorGcMs = median(floors.map((m) => m.gcMs));
+      const planCpuMs = median(plans.map((m) => m.cpuMs));
+      const floorCpuMs = median(floors.map((m) => m.cpuMs));
       const timeRatio = planMs / floorMs;
       const memRatio = planMb / floorMb;
       worst = Math.max(worst, timeRatio, memRatio);
@@ -214,6 +231,14 @@ async function main(): Promise<number> {
       if (s.services > 0) {
         perService[`${s.family}-${s.services}`] = planMs / s.services;
         floorPerService[`${s.family}-${s.services}`] = floorMs / s.services;
+        phasesPerService[`${s.family}-${s.services}`] = {
+          declare: declareMs / s.services,
+          register: registerMs / s.services,
+          gc: planGcMs / s.services,
+          floorGc: floorGcMs / s.services,
+          cpu: planCpuMs / s.services,
+          floorCpu: floorCpuMs / s.services,
+        };
       }
       rows.push([
         s.name,
@@ -226,6 +251,10 @@ async function main(): Promise<number> {
         memRatio.toFixed(2),
         s.services > 0 ? (planMs / s.services).toFixed(2) : "-",
         s.services > 0 ? (floorMs / s.services).toFixed(2) : "-",
+        declareMs.toFixed(0),
+        registerMs.toFixed(0),
+        planGcMs.toFixed(0),
+        floorGcMs.toFixed(0),
       ]);
     }
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -254,6 +283,23 @@ async function main(): Promise<number> {
         `\ntime per service (${label}): ${describe(50)}, ${describe(500)}; ` +
           `500 vs 50: x${growth.toFixed(2)} (flat is <= x1.5)`,
       );
+      // The same time per service in phases (medians each, so they need not add up to the plan's median): declaring
+      // the resources, answering their registrations, and the collector's pauses within both.
+      const p50 = phasesPerService[`${family}-50`];
+      const p500 = phasesPerService[`${family}-500`];
+      if (p50 && p500) {
+        const phase = (name: string, a: number, b: number) =>
+          `${name} ${a.toFixed(2)} -> ${b.toFixed(2)} ms (x${(b / a).toFixed(2)})`;
+        console.log(
+          `  per service, 50 -> 500: ${phase("declare", p50.declare, p500.declare)}, ` +
+            `${phase("register", p50.register, p500.register)}; of these, ${phase("GC", p50.gc, p500.gc)} ` +
+            `(floor's GC ${p50.floorGc.toFixed(2)} -> ${p500.floorGc.toFixed(2)} ms)`,
+        );
+        console.log(
+          `  CPU time per service (all threads; little affected by other load): ` +
+            `${phase("plan", p50.cpu, p500.cpu)}, ${phase("floor", p50.floorCpu, p500.floorCpu)}`,
+        );
+      }
     }
     console.log(`worst ratio to the floor: ${worst.toFixed(2)} (target <= ${TARGET_RATIO})`);
     const ok = worst <= TARGET_RATIO && flat;

@@ -5,6 +5,7 @@
 // work (config, components, Outputs, applies, invokes) with the runtime's cost of registering exactly the resources it
 // produces. Prints one JSON line.
 import path from "node:path";
+import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -12,6 +13,7 @@ import { installRecordingMonitor } from "../plan/monitor";
 import { runProgram } from "../plan/run";
 import { plainValue } from "../plan/contract";
 import { PLAN_SUBSCRIPTION, planMocks } from "../plan/world";
+import type TimedProgram from "./timed-program";
 
 export interface Measurement {
   resources: number;
@@ -19,26 +21,66 @@ export interface Measurement {
   ms: number;
   /** Peak resident memory of the process, MiB. */
   peakMb: number;
+  /** Of `ms`, the time V8's garbage collector paused the program (scavenges and mark-compacts). */
+  gcMs: number;
+  /**
+   * CPU time of the process over the same span, all threads (the collector's helpers included): unlike the wall time,
+   * it barely grows when other work on the machine takes the cores.
+   */
+  cpuMs: number;
+  /**
+   * Program only: of `ms`, the program's function declaring every resource (config, components), and the time after
+   * it until every registration is answered (the SDK's promises, the monitor's recording).
+   */
+  phases?: { declareMs: number; registerMs: number };
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Times `work`; reports the process's peak resident memory (both sides load the same modules and run twice). */
-async function measure<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; peakMb: number }> {
+/**
+ * Times `work`, and the garbage collector's pauses within it; reports the process's peak resident memory (both sides
+ * load the same modules and run twice).
+ */
+async function measure<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; ms: number; peakMb: number; gcMs: number; cpuMs: number }> {
   global.gc?.();
+  let gcMs = 0;
+  const add = (entries: PerformanceEntry[]) => {
+    for (const e of entries) gcMs += e.duration;
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const result = await work();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { result, ms, peakMb: process.resourceUsage().maxRSS / 1024 };
+  const { user, system } = process.cpuUsage(cpu);
+  // Node hands each collection's entry over in an immediate, and a mock run may never leave the microtask queue: let
+  // the immediates run, then take what the callback has not received yet.
+  await new Promise((resolve) => setImmediate(resolve));
+  add(observer.takeRecords());
+  observer.disconnect();
+  return { result, ms, peakMb: process.resourceUsage().maxRSS / 1024, gcMs, cpuMs: (user + system) / 1000 };
 }
 
 async function program(stackFile: string, stack: string): Promise<Measurement> {
-  const plan = () => runProgram({ root: ROOT, stack, stackFile, preview: false });
+  // Loaded by runProgram inside the Pulumi stack, as index.ts is; the same module instance holds the timings.
+  const timed = require.resolve("./timed-program");
+  let answeredAt = 0n;
+  const plan = async () => {
+    const run = await runProgram({ root: ROOT, stack, stackFile, preview: false, program: timed });
+    answeredAt = process.hrtime.bigint();
+    return run;
+  };
   // A first, untimed run loads every module the program touches (@pulumi/kubernetes loads its resource modules
   // lazily) and warms the JIT; the second run is the one measured, like the floor's.
   await plan();
-  const { result, ms, peakMb } = await measure(plan);
-  return { resources: result.resources.length, ms, peakMb };
+  const { result, ms, peakMb, gcMs, cpuMs } = await measure(plan);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the instance runProgram loaded (cached)
+  const { declareMs, returnedAt } = (require(timed) as typeof TimedProgram).timings;
+  const registerMs = Number(answeredAt - returnedAt) / 1e6;
+  return { resources: result.resources.length, ms, peakMb, gcMs, cpuMs, phases: { declareMs, registerMs } };
 }
 
 type ResourceClass = new (
@@ -103,8 +145,8 @@ async function floor(stackFile: string, stack: string): Promise<Measurement> {
     return monitor;
   };
   await register(); // warm-up, as for the program
-  const { result: monitor, ms, peakMb } = await measure(register);
-  return { resources: monitor.resources.length, ms, peakMb };
+  const { result: monitor, ms, peakMb, gcMs, cpuMs } = await measure(register);
+  return { resources: monitor.resources.length, ms, peakMb, gcMs, cpuMs };
 }
 
 async function main(): Promise<void> {
