@@ -149,6 +149,29 @@ export function enforcementLevel(level: analyzerproto.EnforcementLevel): Enforce
 
 const TAIL_LINES = 20;
 
+/**
+ * Linux refuses to start a process when one "NAME=value" string of its environment (or one argument) reaches 32
+ * pages: MAX_ARG_STRLEN, 128 KiB with 4 KiB pages, counting the terminating NUL (include/uapi/linux/binfmts.h); spawn
+ * fails with E2BIG. Other systems limit only the total (ARG_MAX).
+ */
+export const LINUX_MAX_ARG_STRLEN = 32 * 4096;
+
+/**
+ * The entries of `env` Linux would refuse, with their size in bytes as execve counts them. The CLI passes the stack's
+ * whole config to the pack as one variable, PULUMI_CONFIG (pulumi/pulumi sdk/go/common/resource/plugin/
+ * analyzer_plugin.go constructEnv), so a large enough stack file cannot start a policy pack under `pulumi preview`
+ * either.
+ */
+export function oversizedEnvironment(
+  env: Record<string, string>,
+  platform: NodeJS.Platform = process.platform,
+): { name: string; bytes: number }[] {
+  if (platform !== "linux") return [];
+  return Object.entries(env)
+    .map(([name, value]) => ({ name, bytes: Buffer.byteLength(`${name}=${value}`) + 1 }))
+    .filter((e) => e.bytes > LINUX_MAX_ARG_STRLEN);
+}
+
 /** A running policy pack process and a gRPC client to it. */
 export class PolicyPackProcess {
   /** Lines the pack wrote besides its port (stdout and stderr), in order. */
@@ -191,6 +214,17 @@ export class PolicyPackProcess {
     } catch {
       throw new PolicyRunError(
         `it looks like the policy pack's dependencies are not installed; try running npm install in ${opts.pack.dir}`,
+      );
+    }
+    const [oversized] = oversizedEnvironment(opts.env);
+    if (oversized) {
+      const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
+      throw new PolicyRunError(
+        `the pack cannot start: its environment variable ${oversized.name} would be ${kib(oversized.bytes)}` +
+          `${oversized.name === "PULUMI_CONFIG" ? " (the stack's config as JSON)" : ""}, and Linux refuses one ` +
+          `above ${kib(LINUX_MAX_ARG_STRLEN)} (MAX_ARG_STRLEN). pulumi preview --policy-pack passes the config the ` +
+          `same way and would fail too: make the stack file smaller (presets instead of repeated per-service ` +
+          `settings) or split the stack.`,
       );
     }
     const child = spawn(process.execPath, [runner, opts.engineAddress, "."], {
