@@ -14,6 +14,7 @@ import {
   secretProblems,
   SECRET_CONFIG_KEYS,
 } from "./areas";
+import { configSizeWarning } from "./size";
 import { closest } from "./suggest";
 
 export { quantityValue, durationMs } from "./primitives";
@@ -130,7 +131,10 @@ export function parseConfig(
 
 /** Reads and validates the running stack's configuration. Call once, from index.ts, before any resource. */
 export function loadConfig(): MeshConfig {
-  return parseConfig(pulumi.runtime.allConfig(), { project: pulumi.getProject(), stack: pulumi.getStack() });
+  const raw = pulumi.runtime.allConfig();
+  const tooBig = configSizeWarning(raw, pulumi.getStack());
+  if (tooBig) void pulumi.log.warn(tooBig);
+  return parseConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
 }
 
 /**

@@ -17,6 +17,7 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import YAML from "yaml";
 import { endWithThisProcess } from "./children";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfigEntry, PolicyInfo, ReconciledConfig } from "./config";
+import { MAX_ENVIRONMENT_STRING } from "../../config/size";
 
 /** The policy pack could not be run: the message says what failed (start, protocol, crash, timeout). */
 export class PolicyRunError extends Error {}
@@ -154,7 +155,7 @@ const TAIL_LINES = 20;
  * pages: MAX_ARG_STRLEN, 128 KiB with 4 KiB pages, counting the terminating NUL (include/uapi/linux/binfmts.h); spawn
  * fails with E2BIG. Other systems limit only the total (ARG_MAX).
  */
-export const LINUX_MAX_ARG_STRLEN = 32 * 4096;
+export const LINUX_MAX_ARG_STRLEN = MAX_ENVIRONMENT_STRING;
 
 /**
  * The entries of `env` Linux would refuse, with their size in bytes as execve counts them. The CLI passes the stack's
