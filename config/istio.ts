@@ -1,6 +1,7 @@
 // Area "istio" (components/istio): `aks-mesh:istio`, the control plane.
 import { z } from "zod";
 import type { ConfigArea, MeshConfigContributions, Parsed } from "./area";
+import { compareVersions } from "../policy/compatibility";
 import { istioVersionProblem } from "./compatibility";
 import { revisionOf } from "./guardrails";
 import type { ingressKeys } from "./ingress";
@@ -245,16 +246,6 @@ export function tagTargets(istio: IstioInput): { tag: string; revision: string }
     return tags.map((tag) => ({ tag, revision: stable }));
   }
   return Object.entries(tags).map(([tag, revision]) => ({ tag, revision }));
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** What is wrong with a list of revisions: roles, names, order and the hop limit. */

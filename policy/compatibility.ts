@@ -202,6 +202,17 @@ export function compareMinors(a: string, b: string): number {
   return am - bm || an - bn;
 }
 
+/** Numeric order of two releases ("1.23.4" < "1.25.5"; a missing part counts as 0). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** The date of a Date in UTC, "YYYY-MM-DD". */
 export function isoDate(d: Date): IsoDate {
   return d.toISOString().slice(0, 10);

@@ -7,6 +7,7 @@ import type { Why } from "../lib/why";
 import {
   aksOffer,
   compareMinors,
+  compareVersions,
   describeOffer,
   type IsoDate,
   isoDate,
@@ -63,16 +64,6 @@ function chartVersions(resources: PolicyResource[], charts: string[]): string[] 
     .filter((v): v is string => typeof v === "string" && minorOf(v) !== undefined)
     .map((v) => v.replace(/^v/, ""));
   return [...new Set(versions)].sort(compareVersions);
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /**

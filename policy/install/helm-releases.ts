@@ -15,6 +15,7 @@ import {
   at,
   UNKNOWN,
 } from "../lib";
+import { compareVersions } from "../compatibility";
 import { CANARY_UPGRADE_SOURCE, MAX_ISTIO_HOP_MINORS, minorSpan } from "../upgrade";
 
 const EXACT_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+$/;
@@ -76,17 +77,6 @@ function versionsOf(r: HelmRelease): { version: string; tag?: string } | undefin
 }
 
 const bare = (v: string) => v.replace(/^v/, "");
-
-/** "1.25.5" > "1.23.4". */
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 type Known = { r: HelmRelease; v: { version: string; tag?: string } };
 

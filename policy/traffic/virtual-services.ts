@@ -8,6 +8,7 @@ import {
   configOf,
   fullName,
   isIstioObject,
+  type Json,
   istioObjects,
   type KubeObject,
   kubeObject,
@@ -70,6 +71,20 @@ export const virtualServiceGatewayHostUnique: StackValidationPolicy & Why = {
   },
 };
 
+/**
+ * A route's timeout and retries.perTryTimeout, as written and in seconds, when both are known and parse; undefined for
+ * a 0s timeout, which Istio reads as no route timeout.
+ */
+function routeTimes(rule: Json): { timeout: string; perTry: string; t: number; p: number } | undefined {
+  const timeout = str(at(rule, "timeout"));
+  const perTry = str(at(rule, "retries", "perTryTimeout"));
+  if (typeof timeout !== "string" || typeof perTry !== "string") return undefined;
+  const t = parseDuration(timeout);
+  const p = parseDuration(perTry);
+  if (t === undefined || p === undefined || t === 0) return undefined;
+  return { timeout, perTry, t, p };
+}
+
 export const retryPerTryTimeoutWithinRouteTimeout: ResourceValidationPolicy & Why = {
   name: "retry-per-try-timeout-within-route-timeout",
   description:
@@ -81,12 +96,9 @@ export const retryPerTryTimeoutWithinRouteTimeout: ResourceValidationPolicy & Wh
     const vs = virtualService(args);
     if (!vs) return;
     knownItems(at(vs.spec, "http")).forEach((rule, i) => {
-      const timeout = str(at(rule, "timeout"));
-      const perTry = str(at(rule, "retries", "perTryTimeout"));
-      if (typeof timeout !== "string" || typeof perTry !== "string") return;
-      const t = parseDuration(timeout);
-      const p = parseDuration(perTry);
-      if (t === undefined || p === undefined || t === 0) return;
+      const times = routeTimes(rule);
+      if (!times) return;
+      const { timeout, perTry, t, p } = times;
       if (p > t) {
         report(
           `VirtualService ${fullName(vs)} http[${i}] has retries.perTryTimeout ${perTry}, longer than its timeout ${timeout}: ` +
@@ -129,14 +141,11 @@ export const retryBudgetWithinRouteTimeout: ResourceValidationPolicy & Why = {
     const vs = virtualService(args);
     if (!vs) return;
     knownItems(at(vs.spec, "http")).forEach((rule, i) => {
-      const timeout = str(at(rule, "timeout"));
-      const perTry = str(at(rule, "retries", "perTryTimeout"));
+      const times = routeTimes(rule);
       const attempts = num(at(rule, "retries", "attempts"));
-      if (typeof timeout !== "string" || typeof perTry !== "string" || typeof attempts !== "number") return;
-      const t = parseDuration(timeout);
-      const p = parseDuration(perTry);
-      // A 0s timeout is no route timeout; 0 attempts turn retries off.
-      if (t === undefined || p === undefined || t === 0 || attempts <= 0) return;
+      // 0 attempts turn retries off.
+      if (!times || typeof attempts !== "number" || attempts <= 0) return;
+      const { timeout, perTry, t, p } = times;
       // One try already longer than the timeout: retry-per-try-timeout-within-route-timeout reports that route.
       if (p > t) return;
       // In microseconds, as integers: 3 tries of 0.1s fit in 0.3s.
