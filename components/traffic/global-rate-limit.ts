@@ -6,18 +6,21 @@
 // (pkg/config/xds/filter_types.gen.go, extensions/filters/http/ratelimit/v3).
 import type { GlobalLimit, GlobalRateLimitConfig } from "../../config/global-rate-limit";
 import { byKey, LIMIT_DESCRIPTOR_KEY, limitId } from "../../config/global-rate-limit";
-import { durationMs } from "../../config/primitives";
 import { GLOBAL_RATE_LIMIT_APP } from "../../policy/contract";
 import { serviceFqdn } from "../shared";
 import type { GatewayHostNames } from "./gateway-names";
-import { type EnvoyFilterSpec, proxyVersionRegex, RATE_LIMIT_PRIORITY } from "./rate-limits";
+import {
+  type EnvoyFilterSpec,
+  filterPatch,
+  protoDuration,
+  proxyVersionRegex,
+  RATE_LIMIT_PRIORITY,
+} from "./rate-limits";
 
 type ConfigPatch = NonNullable<EnvoyFilterSpec["configPatches"]>[number];
 
 export const RATELIMIT_FILTER = "envoy.filters.http.ratelimit";
 export const RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit";
-const HCM = "envoy.filters.network.http_connection_manager";
-const ROUTER = "envoy.filters.http.router";
 
 /**
  * Applied after the local rate limits (RATE_LIMIT_PRIORITY): both insert before the router, so the later one lands
@@ -66,11 +69,6 @@ export function limitActions(l: GlobalLimit): RateLimitActions {
   return { actions: [first, second] };
 }
 
-/** A protobuf JSON duration: "20ms" -> "0.02s". */
-function protoDuration(d: string): string {
-  return `${(durationMs(d) ?? 0) / 1000}s`;
-}
-
 /** The ratelimit filter's config: the domain, the service's cluster over gRPC (v3), fail open or closed, 429 headers. */
 export function rateLimitFilterConfig(g: GlobalRateLimitConfig): Record<string, unknown> {
   return {
@@ -104,17 +102,7 @@ export function globalRateLimitSpec(
   hosts: Readonly<Record<string, GatewayHostNames>>,
 ): EnvoyFilterSpec {
   const proxyVersion = proxyVersionRegex(version);
-  const patches: ConfigPatch[] = [
-    {
-      applyTo: "HTTP_FILTER",
-      match: {
-        context: "GATEWAY",
-        proxy: { proxyVersion },
-        listener: { filterChain: { filter: { name: HCM, subFilter: { name: ROUTER } } } },
-      },
-      patch: { operation: "INSERT_BEFORE", value: { name: RATELIMIT_FILTER, typed_config: rateLimitFilterConfig(g) } },
-    },
-  ];
+  const patches: ConfigPatch[] = [filterPatch("GATEWAY", proxyVersion, rateLimitFilterConfig(g), RATELIMIT_FILTER)];
   for (const [host, names] of Object.entries(hosts)) {
     const hostLimits = g.limits.filter((l) => l.host === host && l.prefix === undefined).map(limitActions);
     const prefixes = [

@@ -43,7 +43,7 @@ export function versionSlug(version: string): string {
 }
 
 /** A duration as protobuf JSON writes it: seconds with an "s" ("500ms" -> "0.5s"). */
-function protoDuration(d: string): string {
+export function protoDuration(d: string): string {
   return `${(durationMs(d) ?? 0) / 1000}s`;
 }
 
@@ -75,11 +75,12 @@ export function localRateLimitConfig(bucket: TokenBucket): Record<string, unknow
   };
 }
 
-/** The HTTP filter inserted before the router of every HTTP connection manager of the context. */
-function filterPatch(
+/** An HTTP filter inserted before the router of every HTTP connection manager of the context. */
+export function filterPatch(
   context: "GATEWAY" | "SIDECAR_INBOUND",
   proxyVersion: string,
   typedConfig: Record<string, unknown>,
+  filter = LOCAL_RATELIMIT_FILTER,
 ): ConfigPatch {
   return {
     applyTo: "HTTP_FILTER",
@@ -88,7 +89,7 @@ function filterPatch(
       proxy: { proxyVersion },
       listener: { filterChain: { filter: { name: HCM, subFilter: { name: ROUTER } } } },
     },
-    patch: { operation: "INSERT_BEFORE", value: { name: LOCAL_RATELIMIT_FILTER, typed_config: typedConfig } },
+    patch: { operation: "INSERT_BEFORE", value: { name: filter, typed_config: typedConfig } },
   };
 }
 
